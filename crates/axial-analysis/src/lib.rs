@@ -1,0 +1,1 @@
+//! Analysis over core values: matrices, co-occurrence, saturation, agreement.

@@ -1,0 +1,177 @@
+//! The storage contract of Axial.
+//!
+//! [`Store`] is an async, backend-neutral trait in domain words. Reads return
+//! core values; every write is one [`ChangeSet`] applied atomically by
+//! [`Store::commit`], which checks each op's precondition and appends the
+//! change to the log in the same transaction. The use-case logic (what ops a
+//! merge or an import consists of) lives in `axial-app`, written once for all
+//! backends; backends only persist, check and query.
+//!
+//! This crate knows no driver and no SQL. [`conformance`] holds the test suite
+//! every backend must pass.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axial_core::{
+    Case, Change, ChangeSeq, ChangeSet, Code, CodeId, CodeRelation, Coding, CodingId, ContentHash,
+    EntityKind, Memo, MemoId, Project, ProjectId, Set, Source, SourceId, User, UserId, Variable,
+    VariableValue, Version,
+};
+
+pub mod conformance;
+
+/// Everything that can go wrong in a store, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    #[error("no {kind} with id {id}")]
+    NotFound { kind: EntityKind, id: String },
+    #[error("{kind} '{label}' was changed by someone else since it was read (expected version {expected}, found {})", found.map(|v| v.to_string()).unwrap_or_else(|| "none: it was deleted".into()))]
+    Conflict { kind: EntityKind, id: String, label: String, expected: Version, found: Option<Version> },
+    #[error("{kind} '{label}' already exists (id {id})")]
+    AlreadyExists { kind: EntityKind, id: String, label: String },
+    #[error("{message}")]
+    Constraint { message: String },
+    #[error("change {seq} was already reverted")]
+    AlreadyReverted { seq: ChangeSeq },
+    #[error("the text with hash {hash} is not in the database")]
+    MissingText { hash: ContentHash },
+    #[error("the database is busy: another Axial process is writing to it ({detail}); try again when it has finished")]
+    Locked { detail: String },
+    #[error("the database was written by a newer Axial (schema version {found}; this Axial knows up to {supported}); upgrade Axial to open it")]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("the database cannot be reached: {detail}")]
+    Unavailable { detail: String },
+    #[error("the database holds a value Axial cannot read ({detail}); it may be damaged")]
+    Corrupt { detail: String },
+    #[error("database error: {detail}")]
+    Backend { detail: String },
+}
+
+/// Which codings to read. Empty filters mean "all".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CodingFilter {
+    pub codes: Vec<CodeId>,
+    pub sources: Vec<SourceId>,
+    pub coders: Vec<UserId>,
+}
+
+impl CodingFilter {
+    pub fn all() -> CodingFilter {
+        CodingFilter::default()
+    }
+    pub fn code(code: CodeId) -> CodingFilter {
+        CodingFilter { codes: vec![code], ..Default::default() }
+    }
+    pub fn source(source: SourceId) -> CodingFilter {
+        CodingFilter { sources: vec![source], ..Default::default() }
+    }
+}
+
+/// Which log entries to read, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryQuery {
+    /// `None` reads database-wide changes (users) as well as every project's.
+    pub project: Option<ProjectId>,
+    pub author: Option<UserId>,
+    /// Only changes older than this one.
+    pub before: Option<ChangeSeq>,
+    pub limit: u32,
+}
+
+/// How many of each thing a project holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProjectCounts {
+    pub sources: u64,
+    pub cases: u64,
+    pub variables: u64,
+    pub codes: u64,
+    pub codings: u64,
+    pub memos: u64,
+    pub sets: u64,
+    pub relations: u64,
+    pub changes: u64,
+    /// Total code points of all source texts.
+    pub characters: u64,
+}
+
+/// Every value of one project, read in one consistent transaction (for
+/// export, analysis and verification). Texts are read separately by hash.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectSnapshot {
+    pub project: Option<Project>,
+    pub users: Vec<User>,
+    pub sources: Vec<Source>,
+    pub cases: Vec<Case>,
+    pub variables: Vec<Variable>,
+    pub values: Vec<VariableValue>,
+    pub sets: Vec<Set>,
+    pub codes: Vec<Code>,
+    pub codings: Vec<Coding>,
+    pub memos: Vec<Memo>,
+    pub relations: Vec<CodeRelation>,
+}
+
+/// The storage contract. Hold it as `Arc<dyn Store>`.
+///
+/// Listing methods return values in a stable order: sources by import time
+/// then name; codes, cases, variables and sets by name; codings by source,
+/// then start, then end, then id; memos by creation time; history newest
+/// first.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    /// Applies a change set atomically and appends it to the log.
+    ///
+    /// Before any op runs, `texts` are stored (a hash already present is
+    /// kept). Then each op in order: an insert fails with `AlreadyExists` if
+    /// the id exists; an update or delete fails with `Conflict` unless the
+    /// stored version equals `before.version` (and with `Conflict { found:
+    /// None }` if it is gone). Uniqueness rules (project names, code names
+    /// among siblings, case/variable/set names in a project, one value per
+    /// variable and subject, a source's text present) and references
+    /// (a coding's code and source exist, a code's parent exists) fail with
+    /// `Constraint`. With `reverts`, the reverted change is marked
+    /// `reverted_by` the new change; it fails with `AlreadyReverted` if it
+    /// was. Any failure leaves the database unchanged.
+    async fn commit(&self, change: ChangeSet) -> Result<Change, StoreError>;
+
+    /// Removes a project with everything in it and its history. Not undoable;
+    /// a database-wide log entry records who deleted which project.
+    async fn delete_project(&self, project: ProjectId, author: UserId) -> Result<(), StoreError>;
+
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    async fn projects(&self) -> Result<Vec<Project>, StoreError>;
+    async fn project(&self, id: ProjectId) -> Result<Project, StoreError>;
+    async fn counts(&self, project: ProjectId) -> Result<ProjectCounts, StoreError>;
+
+    async fn sources(&self, project: ProjectId) -> Result<Vec<Source>, StoreError>;
+    async fn source(&self, id: SourceId) -> Result<Source, StoreError>;
+    /// The text stored under a content hash.
+    async fn text(&self, hash: ContentHash) -> Result<Arc<str>, StoreError>;
+    async fn cases(&self, project: ProjectId) -> Result<Vec<Case>, StoreError>;
+    async fn variables(&self, project: ProjectId) -> Result<Vec<Variable>, StoreError>;
+    async fn values(&self, project: ProjectId) -> Result<Vec<VariableValue>, StoreError>;
+    async fn sets(&self, project: ProjectId) -> Result<Vec<Set>, StoreError>;
+    async fn codes(&self, project: ProjectId) -> Result<Vec<Code>, StoreError>;
+    async fn codings(&self, project: ProjectId, filter: &CodingFilter) -> Result<Vec<Coding>, StoreError>;
+    async fn coding(&self, id: CodingId) -> Result<Coding, StoreError>;
+    async fn memos(&self, project: ProjectId) -> Result<Vec<Memo>, StoreError>;
+    async fn memo(&self, id: MemoId) -> Result<Memo, StoreError>;
+    async fn relations(&self, project: ProjectId) -> Result<Vec<CodeRelation>, StoreError>;
+    /// All of a project in one read transaction.
+    async fn snapshot(&self, project: ProjectId) -> Result<ProjectSnapshot, StoreError>;
+
+    /// Log entries, newest first.
+    async fn history(&self, query: &HistoryQuery) -> Result<Vec<Change>, StoreError>;
+    async fn change(&self, seq: ChangeSeq) -> Result<Change, StoreError>;
+    /// The change `undo` would revert for this user in this project: their
+    /// newest change that is not an undo and not yet reverted.
+    async fn undo_candidate(&self, project: ProjectId, user: UserId) -> Result<Option<Change>, StoreError>;
+    /// The undo `redo` would revert: the user's newest not-yet-reverted undo
+    /// in this project, provided the user made no other change (other than
+    /// undos and redos) after it.
+    async fn redo_candidate(&self, project: ProjectId, user: UserId) -> Result<Option<Change>, StoreError>;
+}
