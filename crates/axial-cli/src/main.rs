@@ -1,1 +1,52 @@
-fn main() {}
+//! The `axial` command-line program: parses arguments, opens the database
+//! named by `--db` (or `AXIAL_DB`), and calls the app façade. It holds no
+//! domain logic; printing and progress bars live here.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod args;
+mod commands;
+mod db;
+mod import;
+mod output;
+mod show;
+
+fn main() -> ExitCode {
+    restore_sigpipe();
+    let cli = args::Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            let mut msg = format!("error: {e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!("\n  caused by: {cause}"));
+            }
+            eprintln!("{msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Lets `axial … | head` end quietly: a closed pipe stops the program as it
+/// does other command-line tools, instead of a write error.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is
+    // a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

@@ -18,7 +18,11 @@ pub struct Case {
 
 /// The type of a variable; a category lists its allowed values.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(tag = "type", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "type", rename_all = "lowercase")
+)]
 pub enum VariableKind {
     Text,
     Integer,
@@ -55,7 +59,11 @@ pub struct Variable {
 
 /// One typed value.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(tag = "type", content = "value", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "type", content = "value", rename_all = "lowercase")
+)]
 pub enum Value {
     Text(String),
     Integer(i64),
@@ -73,7 +81,8 @@ mod date_iso {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<time::Date, D::Error> {
         let s = String::deserialize(d)?;
-        super::parse_date(&s).ok_or_else(|| serde::de::Error::custom(format!("'{s}' is not a YYYY-MM-DD date")))
+        super::parse_date(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{s}' is not a YYYY-MM-DD date")))
     }
 }
 
@@ -95,7 +104,10 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
     #[error("'{value}' is not {expected}")]
-    Malformed { value: String, expected: &'static str },
+    Malformed {
+        value: String,
+        expected: &'static str,
+    },
     #[error("'{value}' is not one of the allowed values: {allowed}")]
     NotAllowed { value: String, allowed: String },
 }
@@ -104,18 +116,26 @@ impl Value {
     /// Parses text typed by a person (or read from a sheet) as a value of `kind`.
     pub fn parse(kind: &VariableKind, s: &str) -> Result<Value, ValueError> {
         let t = s.trim();
-        let bad = |expected| ValueError::Malformed { value: s.to_string(), expected };
+        let bad = |expected| ValueError::Malformed {
+            value: s.to_string(),
+            expected,
+        };
         Ok(match kind {
             VariableKind::Text => Value::Text(t.to_string()),
             VariableKind::Integer => Value::Integer(t.parse().map_err(|_| bad("a whole number"))?),
             VariableKind::Decimal => {
-                let v: f64 = t.replace(',', ".").parse().map_err(|_| bad("a decimal number"))?;
+                let v: f64 = t
+                    .replace(',', ".")
+                    .parse()
+                    .map_err(|_| bad("a decimal number"))?;
                 if !v.is_finite() {
                     return Err(bad("a finite decimal number"));
                 }
                 Value::Decimal(v)
             }
-            VariableKind::Date => Value::Date(parse_date(t).ok_or_else(|| bad("a date (YYYY-MM-DD)"))?),
+            VariableKind::Date => {
+                Value::Date(parse_date(t).ok_or_else(|| bad("a date (YYYY-MM-DD)"))?)
+            }
             VariableKind::Boolean => Value::Boolean(match t.to_lowercase().as_str() {
                 "true" | "yes" | "y" | "1" => true,
                 "false" | "no" | "n" | "0" => false,
@@ -163,7 +183,11 @@ impl fmt::Display for Value {
 
 /// What a variable value describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(tag = "type", content = "id", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "type", content = "id", rename_all = "lowercase")
+)]
 pub enum Subject {
     Case(CaseId),
     Source(SourceId),
@@ -183,7 +207,11 @@ pub struct VariableValue {
 
 /// A member of a set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(tag = "type", content = "id", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "type", content = "id", rename_all = "lowercase")
+)]
 pub enum SetMember {
     Source(SourceId),
     Case(CaseId),
@@ -209,21 +237,37 @@ mod tests {
 
     #[test]
     fn parses_values_by_kind() {
-        assert_eq!(Value::parse(&VariableKind::Integer, " 42 "), Ok(Value::Integer(42)));
-        assert_eq!(Value::parse(&VariableKind::Decimal, "3,5"), Ok(Value::Decimal(3.5)));
+        assert_eq!(
+            Value::parse(&VariableKind::Integer, " 42 "),
+            Ok(Value::Integer(42))
+        );
+        assert_eq!(
+            Value::parse(&VariableKind::Decimal, "3,5"),
+            Ok(Value::Decimal(3.5))
+        );
         assert!(Value::parse(&VariableKind::Decimal, "NaN").is_err());
         assert_eq!(
-            Value::parse(&VariableKind::Date, "2024-02-29").unwrap().to_string(),
+            Value::parse(&VariableKind::Date, "2024-02-29")
+                .unwrap()
+                .to_string(),
             "2024-02-29"
         );
         assert!(Value::parse(&VariableKind::Date, "2023-02-29").is_err());
-        assert_eq!(Value::parse(&VariableKind::Boolean, "Yes"), Ok(Value::Boolean(true)));
-        let groups = VariableKind::Category { values: vec!["clinical manager".into(), "senior manager".into()] };
+        assert_eq!(
+            Value::parse(&VariableKind::Boolean, "Yes"),
+            Ok(Value::Boolean(true))
+        );
+        let groups = VariableKind::Category {
+            values: vec!["clinical manager".into(), "senior manager".into()],
+        };
         assert_eq!(
             Value::parse(&groups, "Senior Manager"),
             Ok(Value::Category("senior manager".into()))
         );
-        assert!(matches!(Value::parse(&groups, "nurse"), Err(ValueError::NotAllowed { .. })));
+        assert!(matches!(
+            Value::parse(&groups, "nurse"),
+            Err(ValueError::NotAllowed { .. })
+        ));
         assert!(Value::Category("senior manager".into()).fits(&groups));
         assert!(!Value::Integer(1).fits(&groups));
     }

@@ -25,7 +25,11 @@ use crate::Timestamp;
 
 /// Optimistic-concurrency version of an entity: 1 on insert, +1 per update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
 pub struct Version(pub u64);
 
 impl Version {
@@ -43,7 +47,11 @@ impl fmt::Display for Version {
 
 /// Position of a change in the log (increasing, per database).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
 pub struct ChangeSeq(pub i64);
 
 impl fmt::Display for ChangeSeq {
@@ -54,7 +62,11 @@ impl fmt::Display for ChangeSeq {
 
 /// The kinds of stored thing, as named in the log and in errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum EntityKind {
     User,
     Project,
@@ -95,7 +107,11 @@ impl fmt::Display for EntityKind {
 
 /// A full value of one stored thing.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(tag = "kind", content = "value", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "kind", content = "value", rename_all = "lowercase")
+)]
 pub enum Entity {
     User(User),
     Project(Project),
@@ -216,7 +232,11 @@ impl Entity {
 
 /// One entity-level step of a change.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(tag = "op", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "op", rename_all = "lowercase")
+)]
 pub enum Op {
     /// Requires that no entity with this id exists.
     Insert { after: Entity },
@@ -237,7 +257,10 @@ impl Op {
     /// An update from `before` to `after`, with `after`'s version set to the next one.
     pub fn update(before: Entity, after: Entity) -> Op {
         let v = before.version().next();
-        Op::Update { before, after: after.with_version(v) }
+        Op::Update {
+            before,
+            after: after.with_version(v),
+        }
     }
 
     /// The entity the op is about, as it is after the op (or before a delete).
@@ -253,8 +276,12 @@ impl Op {
     /// versions only grow and a stale writer is always caught.
     pub fn inverse(&self) -> Op {
         match self {
-            Op::Insert { after } => Op::Delete { before: after.clone() },
-            Op::Delete { before } => Op::Insert { after: before.clone() },
+            Op::Insert { after } => Op::Delete {
+                before: after.clone(),
+            },
+            Op::Delete { before } => Op::Insert {
+                after: before.clone(),
+            },
             Op::Update { before, after } => Op::Update {
                 before: after.clone(),
                 after: before.clone().with_version(after.version().next()),
@@ -388,7 +415,10 @@ impl fmt::Display for Action {
 impl FromStr for Action {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| format!("unknown action '{s}'"))
+        Action::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unknown action '{s}'"))
     }
 }
 
@@ -426,8 +456,21 @@ pub struct ChangeSet {
 }
 
 impl ChangeSet {
-    pub fn new(project: Option<ProjectId>, author: UserId, action: Action, summary: impl Into<String>) -> ChangeSet {
-        ChangeSet { project, author, action, summary: summary.into(), ops: Vec::new(), texts: Vec::new(), reverts: None }
+    pub fn new(
+        project: Option<ProjectId>,
+        author: UserId,
+        action: Action,
+        summary: impl Into<String>,
+    ) -> ChangeSet {
+        ChangeSet {
+            project,
+            author,
+            action,
+            summary: summary.into(),
+            ops: Vec::new(),
+            texts: Vec::new(),
+            reverts: None,
+        }
     }
     pub fn op(mut self, op: Op) -> ChangeSet {
         self.ops.push(op);
@@ -488,8 +531,20 @@ mod tests {
     #[test]
     fn inverse_of_update_moves_version_forward() {
         let op = Op::update(case("a", 1), case("b", 1));
-        assert_eq!(op, Op::Update { before: case("a", 1), after: case("b", 2) });
-        assert_eq!(op.inverse(), Op::Update { before: case("b", 2), after: case("a", 3) });
+        assert_eq!(
+            op,
+            Op::Update {
+                before: case("a", 1),
+                after: case("b", 2)
+            }
+        );
+        assert_eq!(
+            op.inverse(),
+            Op::Update {
+                before: case("b", 2),
+                after: case("a", 3)
+            }
+        );
         assert_eq!(Op::insert(case("a", 1)).inverse(), Op::delete(case("a", 1)));
         assert_eq!(Op::delete(case("a", 4)).inverse(), Op::insert(case("a", 4)));
     }

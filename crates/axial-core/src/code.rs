@@ -69,14 +69,20 @@ impl fmt::Debug for Color {
 impl FromStr for Color {
     type Err = ColorError;
     fn from_str(s: &str) -> Result<Self, ColorError> {
-        let err = || ColorError { value: s.to_string() };
+        let err = || ColorError {
+            value: s.to_string(),
+        };
         let t = s.trim();
         let t = t.strip_prefix('#').unwrap_or(t);
         if t.len() != 6 || !t.is_ascii() {
             return Err(err());
         }
         let p = |i: usize| u8::from_str_radix(&t[i..i + 2], 16).map_err(|_| err());
-        Ok(Color { r: p(0)?, g: p(2)?, b: p(4)? })
+        Ok(Color {
+            r: p(0)?,
+            g: p(2)?,
+            b: p(4)?,
+        })
     }
 }
 
@@ -117,7 +123,11 @@ pub struct Code {
 
 /// The paradigm relations of axial coding, plus a free label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum RelationKind {
     CausalCondition,
     Context,
@@ -152,12 +162,15 @@ impl RelationKind {
 impl FromStr for RelationKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        RelationKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown relation kind '{s}'; use one of: {}",
-                RelationKind::ALL.map(|k| k.as_str()).join(", ")
-            )
-        })
+        RelationKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown relation kind '{s}'; use one of: {}",
+                    RelationKind::ALL.map(|k| k.as_str()).join(", ")
+                )
+            })
     }
 }
 
@@ -183,7 +196,10 @@ mod tests {
 
     #[test]
     fn colours() {
-        assert_eq!("#1F77b4".parse::<Color>().unwrap(), Color::rgb(0x1f, 0x77, 0xb4));
+        assert_eq!(
+            "#1F77b4".parse::<Color>().unwrap(),
+            Color::rgb(0x1f, 0x77, 0xb4)
+        );
         assert_eq!("1f77b4".parse::<Color>().unwrap().to_string(), "#1f77b4");
         for bad in ["#12345", "#gggggg", "", "#1234567", "#ééé"] {
             assert!(bad.parse::<Color>().is_err(), "{bad}");

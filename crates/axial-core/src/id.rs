@@ -16,11 +16,18 @@ pub struct IdError {
 /// Parses a GUID the way REFI-QDA allows it: either case, optionally in braces.
 pub fn parse_guid(s: &str) -> Result<Uuid, IdError> {
     let t = s.trim();
-    let t = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(t);
+    let t = t
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(t);
     if t.len() != 36 {
-        return Err(IdError { value: s.to_string() });
+        return Err(IdError {
+            value: s.to_string(),
+        });
     }
-    Uuid::parse_str(t).map_err(|_| IdError { value: s.to_string() })
+    Uuid::parse_str(t).map_err(|_| IdError {
+        value: s.to_string(),
+    })
 }
 
 macro_rules! typed_id {
@@ -130,7 +137,12 @@ mod tests {
             assert_eq!(s.parse::<CodeId>().unwrap(), want, "{s}");
         }
         assert_eq!(want.to_string(), "0b7a1e5c-3a4f-4d0e-9c1b-2f6e8d9a0b1c");
-        for bad in ["", "0b7a1e5c3a4f4d0e9c1b2f6e8d9a0b1c", "not-a-guid", "{0b7a1e5c-3a4f-4d0e-9c1b-2f6e8d9a0b1c"] {
+        for bad in [
+            "",
+            "0b7a1e5c3a4f4d0e9c1b2f6e8d9a0b1c",
+            "not-a-guid",
+            "{0b7a1e5c-3a4f-4d0e-9c1b-2f6e8d9a0b1c",
+        ] {
             assert!(bad.parse::<CodeId>().is_err(), "{bad}");
         }
     }

@@ -17,7 +17,9 @@ pub mod source;
 pub mod text;
 pub mod user;
 
-pub use case::{Case, Set, SetMember, Subject, Value, ValueError, Variable, VariableKind, VariableValue};
+pub use case::{
+    Case, Set, SetMember, Subject, Value, ValueError, Variable, VariableKind, VariableValue,
+};
 pub use change::{Action, Change, ChangeSeq, ChangeSet, Entity, EntityKind, Op, Version};
 pub use code::{Code, CodeRelation, Color, ColorError, RelationKind};
 pub use coding::Coding;
@@ -39,5 +41,6 @@ pub type Timestamp = time::OffsetDateTime;
 pub fn now() -> Timestamp {
     let t = time::OffsetDateTime::now_utc();
     let micros = t.microsecond();
-    t.replace_nanosecond(micros * 1000).expect("microseconds * 1000 is a valid nanosecond")
+    t.replace_nanosecond(micros * 1000)
+        .expect("microseconds * 1000 is a valid nanosecond")
 }

@@ -9,7 +9,11 @@ use crate::Timestamp;
 
 /// What a memo is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum MemoKind {
     /// About what a code means and how it is used.
     Code,
@@ -22,7 +26,12 @@ pub enum MemoKind {
 }
 
 impl MemoKind {
-    pub const ALL: [MemoKind; 4] = [MemoKind::Code, MemoKind::Theoretical, MemoKind::Method, MemoKind::Document];
+    pub const ALL: [MemoKind; 4] = [
+        MemoKind::Code,
+        MemoKind::Theoretical,
+        MemoKind::Method,
+        MemoKind::Document,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             MemoKind::Code => "code",
@@ -45,13 +54,19 @@ impl FromStr for MemoKind {
         MemoKind::ALL
             .into_iter()
             .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown memo type '{s}'; use code, theoretical, method or document"))
+            .ok_or_else(|| {
+                format!("unknown memo type '{s}'; use code, theoretical, method or document")
+            })
     }
 }
 
 /// What a memo is attached to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(tag = "type", content = "id", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "type", content = "id", rename_all = "lowercase")
+)]
 pub enum MemoLink {
     Project,
     Source(SourceId),

@@ -23,7 +23,11 @@ pub enum NameError {
     #[error("{what} name is empty")]
     Empty { what: &'static str },
     #[error("{what} name is {len} characters long; the limit is {max}")]
-    TooLong { what: &'static str, len: usize, max: usize },
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("{what} name '{name}' contains a control character (line break or tab)")]
     Control { what: &'static str, name: String },
 }
@@ -40,10 +44,17 @@ pub fn validate_name(what: &'static str, name: &str) -> Result<String, NameError
     }
     let len = name.chars().count();
     if len > MAX_NAME {
-        return Err(NameError::TooLong { what, len, max: MAX_NAME });
+        return Err(NameError::TooLong {
+            what,
+            len,
+            max: MAX_NAME,
+        });
     }
     if name.chars().any(char::is_control) {
-        return Err(NameError::Control { what, name: name.to_string() });
+        return Err(NameError::Control {
+            what,
+            name: name.to_string(),
+        });
     }
     Ok(name.to_string())
 }
@@ -54,10 +65,22 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(validate_name("code", "  efficiency pressure ").unwrap(), "efficiency pressure");
-        assert_eq!(validate_name("code", " "), Err(NameError::Empty { what: "code" }));
-        assert!(matches!(validate_name("code", "a\nb"), Err(NameError::Control { .. })));
-        assert!(matches!(validate_name("code", &"x".repeat(201)), Err(NameError::TooLong { .. })));
+        assert_eq!(
+            validate_name("code", "  efficiency pressure ").unwrap(),
+            "efficiency pressure"
+        );
+        assert_eq!(
+            validate_name("code", " "),
+            Err(NameError::Empty { what: "code" })
+        );
+        assert!(matches!(
+            validate_name("code", "a\nb"),
+            Err(NameError::Control { .. })
+        ));
+        assert!(matches!(
+            validate_name("code", &"x".repeat(201)),
+            Err(NameError::TooLong { .. })
+        ));
         assert_eq!(validate_name("code", "Zoë 😀").unwrap(), "Zoë 😀");
     }
 }

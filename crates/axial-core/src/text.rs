@@ -10,7 +10,11 @@ use std::ops::Range;
 
 /// A position in a text, counted in Unicode code points from 0.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
 pub struct CharOffset(pub u32);
 
 impl fmt::Debug for CharOffset {
@@ -71,7 +75,10 @@ impl TryFrom<RawSpan> for Span {
 #[cfg(feature = "serde")]
 impl From<Span> for RawSpan {
     fn from(s: Span) -> Self {
-        RawSpan { start: s.start.0, end: s.end.0 }
+        RawSpan {
+            start: s.start.0,
+            end: s.end.0,
+        }
     }
 }
 
@@ -91,13 +98,20 @@ impl Span {
         if start > end {
             return Err(SpanError::Reversed { start, end });
         }
-        Ok(Span { start: CharOffset(start), end: CharOffset(end) })
+        Ok(Span {
+            start: CharOffset(start),
+            end: CharOffset(end),
+        })
     }
 
     /// This span, if it fits in a text of `len` code points.
     pub fn check_within(self, len: u32) -> Result<Span, SpanError> {
         if self.end.0 > len {
-            return Err(SpanError::OutOfRange { start: self.start.0, end: self.end.0, len });
+            return Err(SpanError::OutOfRange {
+                start: self.start.0,
+                end: self.end.0,
+                len,
+            });
         }
         Ok(self)
     }
@@ -137,7 +151,10 @@ impl Span {
     }
     /// The smallest span covering both.
     pub fn cover(&self, other: &Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
     /// Code points between the two spans (0 when they overlap or touch).
     pub fn gap(&self, other: &Span) -> u32 {
@@ -199,7 +216,12 @@ impl TextIndex {
             n += 1;
             u16 += c.len_utf16();
         }
-        TextIndex { char_len: n as u32, ascii: false, bytes_at, utf16_at }
+        TextIndex {
+            char_len: n as u32,
+            ascii: false,
+            bytes_at,
+            utf16_at,
+        }
     }
 
     /// Length of the text in code points.
@@ -228,12 +250,18 @@ impl TextIndex {
     /// Code-point position of a byte offset, which must be a char boundary.
     pub fn char_of_byte(&self, text: &str, byte: usize) -> Result<CharOffset, SpanError> {
         if byte > text.len() || !text.is_char_boundary(byte) {
-            return Err(SpanError::NotABoundary { offset: byte, unit: "bytes" });
+            return Err(SpanError::NotABoundary {
+                offset: byte,
+                unit: "bytes",
+            });
         }
         if self.ascii {
             return Ok(CharOffset(byte as u32));
         }
-        let k = self.bytes_at.partition_point(|&b| b <= byte).saturating_sub(1);
+        let k = self
+            .bytes_at
+            .partition_point(|&b| b <= byte)
+            .saturating_sub(1);
         let from = self.bytes_at.get(k).copied().unwrap_or(0);
         let n = text[from..byte].chars().count();
         Ok(CharOffset((k * STRIDE + n) as u32))
@@ -269,7 +297,10 @@ impl TextIndex {
     pub fn char_of_utf16(&self, text: &str, u: usize) -> Result<CharOffset, SpanError> {
         if self.ascii {
             if u > text.len() {
-                return Err(SpanError::NotABoundary { offset: u, unit: "UTF-16 code units" });
+                return Err(SpanError::NotABoundary {
+                    offset: u,
+                    unit: "UTF-16 code units",
+                });
             }
             return Ok(CharOffset(u as u32));
         }
@@ -285,7 +316,10 @@ impl TextIndex {
             n += 1;
         }
         if at != u {
-            return Err(SpanError::NotABoundary { offset: u, unit: "UTF-16 code units" });
+            return Err(SpanError::NotABoundary {
+                offset: u,
+                unit: "UTF-16 code units",
+            });
         }
         Ok(CharOffset(n as u32))
     }
@@ -316,7 +350,11 @@ impl LineIndex {
         if ends_with_newline {
             starts.pop();
         }
-        LineIndex { starts, char_len: n, ends_with_newline }
+        LineIndex {
+            starts,
+            char_len: n,
+            ends_with_newline,
+        }
     }
 
     /// Number of lines (an empty text has one empty line).
@@ -385,7 +423,17 @@ mod tests {
         round_trip("plain ascii\r\nwith CRLF\r\n");
         round_trip("Zoë said 😀 then e\u{301} and 👩‍⚕️ nurse");
         round_trip("שלום עולם and مرحبا بالعالم in one line");
-        let long: String = (0..500).map(|i| if i % 7 == 0 { "🙂" } else if i % 5 == 0 { "é" } else { "a" }).collect();
+        let long: String = (0..500)
+            .map(|i| {
+                if i % 7 == 0 {
+                    "🙂"
+                } else if i % 5 == 0 {
+                    "é"
+                } else {
+                    "a"
+                }
+            })
+            .collect();
         round_trip(&long);
     }
 
@@ -409,9 +457,22 @@ mod tests {
 
     #[test]
     fn span_invariants() {
-        assert_eq!(Span::new(3, 3, 10), Err(SpanError::Empty { start: 3, end: 3 }));
-        assert_eq!(Span::new(5, 3, 10), Err(SpanError::Reversed { start: 5, end: 3 }));
-        assert_eq!(Span::new(5, 11, 10), Err(SpanError::OutOfRange { start: 5, end: 11, len: 10 }));
+        assert_eq!(
+            Span::new(3, 3, 10),
+            Err(SpanError::Empty { start: 3, end: 3 })
+        );
+        assert_eq!(
+            Span::new(5, 3, 10),
+            Err(SpanError::Reversed { start: 5, end: 3 })
+        );
+        assert_eq!(
+            Span::new(5, 11, 10),
+            Err(SpanError::OutOfRange {
+                start: 5,
+                end: 11,
+                len: 10
+            })
+        );
         let s = Span::new(0, 10, 10).unwrap();
         assert_eq!(s.len(), 10);
         let a = Span::new(0, 5, 10).unwrap();
@@ -439,7 +500,10 @@ mod tests {
         assert_eq!(ix.slice(t, s), "two 😀");
         let s = li.span_of_lines(0, 3).unwrap();
         assert_eq!(ix.slice(t, s), "one\ntwo 😀\n\nfour");
-        assert!(li.span_of_lines(2, 2).is_none(), "an empty line holds no characters");
+        assert!(
+            li.span_of_lines(2, 2).is_none(),
+            "an empty line holds no characters"
+        );
         assert!(li.span_of_lines(3, 4).is_none());
         let t = "no newline at end";
         let li = LineIndex::new(t);

@@ -1,1 +1,8 @@
-//! File formats in and out of Axial (filled in by the importers and REFI-QDA modules).
+//! Pure translators between files and Axial values.
+//!
+//! [`import`] turns documents and survey tables into source text with its
+//! layout; `refi` reads and writes REFI-QDA projects. Everything here works
+//! over bytes, readers and writers it is handed: no database, no network, no
+//! paths of its own.
+pub mod import;
+pub mod refi;

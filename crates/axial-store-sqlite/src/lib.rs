@@ -1,1 +1,301 @@
-//! SQLite backend (in progress).
+//! The embedded SQLite backend of Axial's [`Store`]: one file (or an
+//! in-memory database for tests) holding any number of projects.
+//!
+//! # How it is used
+//! [`SqliteStore::open`] takes a path or a `sqlite:` URL, creates the file if
+//! needed and runs the numbered migrations in `migrations/` (see
+//! [`migrate`]); a database written by a newer Axial is refused with
+//! `StoreError::NewerSchema`. [`location_warning`] tells the caller when a
+//! file sits in a cloud-sync folder or on a network filesystem.
+//!
+//! # Concurrency and durability
+//! Every connection runs in WAL mode with `foreign_keys=ON`,
+//! `synchronous=FULL` (a commit that returned is on disk) and a busy timeout
+//! (5 s unless [`SqliteOptions`] says otherwise). Readers use a small
+//! connection pool and never wait for writers. Writes are serialized twice:
+//! inside this process by an async mutex (so a long import never makes
+//! another task of the same process time out), and across processes by
+//! starting every write transaction with `BEGIN IMMEDIATE`, which takes the
+//! write lock up front so two processes can never deadlock upgrading a read
+//! lock. A write that still cannot get the lock within the busy timeout
+//! fails with `StoreError::Locked`. An in-memory database uses a single
+//! connection (it lives only as long as that connection).
+//!
+//! # What it does not do
+//! It holds no use-case logic: which ops an undo, a merge or an import
+//! consists of is decided in `axial-app`; this crate checks each op's
+//! precondition, persists it and answers queries. It knows nothing of HTTP
+//! or file formats.
+//!
+//! # Layout
+//! `table` maps entities onto tables (columns, encoding, private `…Row`
+//! types), `write` applies change sets, `read` holds the queries, `codec`
+//! the column encodings, `error` the mapping of SQLite errors, and
+//! `location` the sync-folder and network-filesystem check.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axial_core::{
+    Case, Change, ChangeSeq, ChangeSet, Code, CodeRelation, Coding, CodingId, ContentHash, Memo, MemoId, Project,
+    ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
+};
+use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, Store, StoreError};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Sqlite;
+use tokio::sync::Mutex;
+
+mod codec;
+mod error;
+mod location;
+pub mod migrate;
+mod read;
+mod table;
+mod write;
+
+pub use location::location_warning;
+
+/// Tuning for [`SqliteStore::open_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// How long a write waits for another process's write to finish before
+    /// failing with `StoreError::Locked`.
+    pub busy_timeout: Duration,
+    /// Connections in the pool (readers, plus the one writing).
+    pub max_connections: u32,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> SqliteOptions {
+        SqliteOptions { busy_timeout: Duration::from_secs(5), max_connections: 4 }
+    }
+}
+
+/// A [`Store`] backed by one SQLite database.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// Serializes this process's write transactions (see the crate docs).
+    write_gate: Mutex<()>,
+    path: Option<PathBuf>,
+    /// How errors name the database: its path, or "the in-memory database".
+    place: String,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("place", &self.place).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) a database: a file path or a `sqlite:` URL
+    /// (`sqlite:///abs/path`, `sqlite://rel/path`, `sqlite::memory:`). Runs
+    /// the migrations; fails with `StoreError::NewerSchema` if the database's
+    /// schema version is newer than this build knows.
+    pub async fn open(location: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(location, SqliteOptions::default()).await
+    }
+
+    /// A fresh private in-memory database (for tests).
+    pub async fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        SqliteStore::open("sqlite::memory:").await
+    }
+
+    /// [`SqliteStore::open`] with explicit options.
+    pub async fn open_with(location: &str, options: SqliteOptions) -> Result<SqliteStore, StoreError> {
+        let in_memory = is_memory(location);
+        let connect = if location.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(location).map_err(|e| StoreError::Unavailable {
+                detail: format!("'{location}' is not a SQLite location ({e}); give a file path or a sqlite: URL"),
+            })?
+        } else {
+            SqliteConnectOptions::new().filename(location)
+        };
+        let path = (!in_memory).then(|| connect.get_filename().to_path_buf());
+        let place = match &path {
+            Some(p) => p.display().to_string(),
+            None => "the in-memory database".to_string(),
+        };
+        let connect = connect
+            .create_if_missing(true)
+            .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .foreign_keys(true)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(options.busy_timeout)
+            .statement_cache_capacity(256);
+        let pool = if in_memory {
+            // The database lives as long as its one connection: keep it forever.
+            SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(options.max_connections.max(1))
+        }
+        .acquire_timeout(options.busy_timeout.max(Duration::from_secs(30)))
+        .connect_with(connect)
+        .await
+        .map_err(|e| error::map(e, &place))?;
+        let store = SqliteStore { pool, write_gate: Mutex::new(()), path, place };
+        {
+            let _gate = store.write_gate.lock().await;
+            let mut conn = store.conn().await?;
+            migrate::run(&mut conn).await.map_err(|f| f.into_store(&store.place))?;
+        }
+        Ok(store)
+    }
+
+    /// The database file, or `None` for an in-memory database.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Closes every connection; later calls fail with `StoreError::Unavailable`.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn conn(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        self.pool.acquire().await.map_err(|e| error::map(e, &self.place))
+    }
+
+    fn fail(&self, f: error::Fault) -> StoreError {
+        f.into_store(&self.place)
+    }
+}
+
+fn is_memory(location: &str) -> bool {
+    location.starts_with("sqlite:") && (location.contains(":memory:") || location.contains("mode=memory"))
+}
+
+/// Runs one read function on a pooled connection.
+macro_rules! read {
+    ($self:ident, $f:ident ( $($arg:expr),* )) => {{
+        let mut conn = $self.conn().await?;
+        read::$f(&mut conn $(, $arg)*).await.map_err(|f| $self.fail(f))
+    }};
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn commit(&self, change: ChangeSet) -> Result<Change, StoreError> {
+        let _gate = self.write_gate.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| error::map(e, &self.place))?;
+        match write::commit(&mut tx, &change).await {
+            Ok(done) => {
+                tx.commit().await.map_err(|e| error::map(e, &self.place))?;
+                Ok(done)
+            }
+            Err(f) => {
+                // Dropping the transaction would roll back too; doing it here
+                // returns the connection clean before the error is reported.
+                let _ = tx.rollback().await;
+                Err(self.fail(f))
+            }
+        }
+    }
+
+    async fn delete_project(&self, project: ProjectId, author: UserId) -> Result<(), StoreError> {
+        let _gate = self.write_gate.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| error::map(e, &self.place))?;
+        match write::delete_project(&mut tx, project, author).await {
+            Ok(()) => tx.commit().await.map_err(|e| error::map(e, &self.place)),
+            Err(f) => {
+                let _ = tx.rollback().await;
+                Err(self.fail(f))
+            }
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        read!(self, users())
+    }
+    async fn projects(&self) -> Result<Vec<Project>, StoreError> {
+        read!(self, projects())
+    }
+    async fn project(&self, id: ProjectId) -> Result<Project, StoreError> {
+        read!(self, project(id))
+    }
+    async fn counts(&self, project: ProjectId) -> Result<ProjectCounts, StoreError> {
+        read!(self, counts(project))
+    }
+    async fn sources(&self, project: ProjectId) -> Result<Vec<Source>, StoreError> {
+        read!(self, sources(project))
+    }
+    async fn source(&self, id: SourceId) -> Result<Source, StoreError> {
+        read!(self, source(id))
+    }
+    async fn text(&self, hash: ContentHash) -> Result<Arc<str>, StoreError> {
+        read!(self, text(hash))
+    }
+    async fn cases(&self, project: ProjectId) -> Result<Vec<Case>, StoreError> {
+        read!(self, cases(project))
+    }
+    async fn variables(&self, project: ProjectId) -> Result<Vec<Variable>, StoreError> {
+        read!(self, variables(project))
+    }
+    async fn values(&self, project: ProjectId) -> Result<Vec<VariableValue>, StoreError> {
+        read!(self, values(project))
+    }
+    async fn sets(&self, project: ProjectId) -> Result<Vec<Set>, StoreError> {
+        read!(self, sets(project))
+    }
+    async fn codes(&self, project: ProjectId) -> Result<Vec<Code>, StoreError> {
+        read!(self, codes(project))
+    }
+    async fn codings(&self, project: ProjectId, filter: &CodingFilter) -> Result<Vec<Coding>, StoreError> {
+        read!(self, codings(project, filter))
+    }
+    async fn coding(&self, id: CodingId) -> Result<Coding, StoreError> {
+        read!(self, coding(id))
+    }
+    async fn memos(&self, project: ProjectId) -> Result<Vec<Memo>, StoreError> {
+        read!(self, memos(project))
+    }
+    async fn memo(&self, id: MemoId) -> Result<Memo, StoreError> {
+        read!(self, memo(id))
+    }
+    async fn relations(&self, project: ProjectId) -> Result<Vec<CodeRelation>, StoreError> {
+        read!(self, relations(project))
+    }
+
+    async fn snapshot(&self, project: ProjectId) -> Result<ProjectSnapshot, StoreError> {
+        // A deferred transaction: in WAL mode its first read fixes the
+        // snapshot every later read of it sees.
+        let mut tx = self.pool.begin().await.map_err(|e| error::map(e, &self.place))?;
+        let snapshot = read::snapshot(&mut tx, project).await.map_err(|f| self.fail(f));
+        let _ = tx.rollback().await;
+        snapshot
+    }
+
+    async fn history(&self, query: &HistoryQuery) -> Result<Vec<Change>, StoreError> {
+        read!(self, history(query))
+    }
+    async fn change(&self, seq: ChangeSeq) -> Result<Change, StoreError> {
+        read!(self, change(seq))
+    }
+    async fn undo_candidate(&self, project: ProjectId, user: UserId) -> Result<Option<Change>, StoreError> {
+        read!(self, undo_candidate(project, user))
+    }
+    async fn redo_candidate(&self, project: ProjectId, user: UserId) -> Result<Option<Change>, StoreError> {
+        read!(self, redo_candidate(project, user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_locations() {
+        assert!(is_memory("sqlite::memory:"));
+        assert!(is_memory("sqlite://?mode=memory"));
+        assert!(!is_memory("sqlite:///tmp/a.db"));
+        assert!(!is_memory("/tmp/:memory:.db"));
+    }
+}

@@ -1,0 +1,91 @@
+//! Text search across all sources of a project, with hit spans and context.
+
+use axial_core::{CharOffset, Project, SourceId, Span};
+use serde::Serialize;
+
+use crate::{App, AppError};
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub pattern: String,
+    /// Treat the pattern as a regular expression (else as plain text).
+    pub regex: bool,
+    pub ignore_case: bool,
+    /// Characters of context on each side.
+    pub context: u32,
+    /// Stop after this many hits (0: no limit).
+    pub limit: usize,
+    /// Only these sources (empty: all).
+    pub sources: Vec<SourceId>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub source: String,
+    pub source_id: SourceId,
+    pub start: u32,
+    pub end: u32,
+    /// Line of the hit's start, counted from 1.
+    pub line: usize,
+    pub text: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl App {
+    pub async fn search(
+        &self,
+        project: &Project,
+        q: &SearchQuery,
+    ) -> Result<Vec<SearchHit>, AppError> {
+        if q.pattern.is_empty() {
+            return Err(AppError::invalid("the search pattern is empty"));
+        }
+        let pat = if q.regex {
+            q.pattern.clone()
+        } else {
+            regex::escape(&q.pattern)
+        };
+        let re = regex::RegexBuilder::new(&pat)
+            .case_insensitive(q.ignore_case)
+            .size_limit(1 << 24)
+            .build()
+            .map_err(|e| AppError::invalid(format!("invalid regular expression: {e}")))?;
+        let sources = self.store.sources(project.id).await?;
+        let mut hits = Vec::new();
+        for s in sources
+            .iter()
+            .filter(|s| q.sources.is_empty() || q.sources.contains(&s.id))
+        {
+            let t = self.text(s).await?;
+            for m in re.find_iter(&t.text) {
+                if m.start() == m.end() {
+                    continue;
+                }
+                let a = t.index.char_of_byte(&t.text, m.start())?;
+                let b = t.index.char_of_byte(&t.text, m.end())?;
+                let ctx_a = a.0.saturating_sub(q.context);
+                let ctx_b = (b.0 + q.context).min(t.char_len());
+                let slice = |x: u32, y: u32| -> String {
+                    Span::new(x, y, t.char_len())
+                        .map(|sp| t.slice(sp).to_string())
+                        .unwrap_or_default()
+                };
+                hits.push(SearchHit {
+                    source: s.name.clone(),
+                    source_id: s.id,
+                    start: a.0,
+                    end: b.0,
+                    line: t.lines.line_of(CharOffset(a.0)) + 1,
+                    text: m.as_str().to_string(),
+                    before: slice(ctx_a, a.0),
+                    after: slice(b.0, ctx_b),
+                });
+                if q.limit > 0 && hits.len() >= q.limit {
+                    return Ok(hits);
+                }
+            }
+        }
+        Ok(hits)
+    }
+}

@@ -1,0 +1,396 @@
+//! Command-line arguments (clap). These structs stay in the CLI.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Axial: a qualitative research workbench (code interviews, write memos,
+/// compare cases, exchange projects through REFI-QDA).
+#[derive(Debug, Parser)]
+#[command(name = "axial", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Database: a file path or sqlite: URL (default ./axial.db)
+    #[arg(long, global = true, env = "AXIAL_DB")]
+    pub db: Option<String>,
+    /// Project name (default: the only project)
+    #[arg(long, short = 'p', global = true, env = "AXIAL_PROJECT")]
+    pub project: Option<String>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who is acting (default: $AXIAL_USER, else the login name)
+    #[arg(long, global = true, env = "AXIAL_USER")]
+    pub user: Option<String>,
+    /// Never colour the output
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list, rename or delete projects
+    #[command(subcommand)]
+    Project(ProjectCmd),
+    /// Import files and folders (text, Markdown, HTML, DOCX, ODT, RTF, PDF, VTT, SRT, CSV/XLSX surveys)
+    Import(ImportArgs),
+    /// List the sources of the project
+    Sources,
+    /// Print a source with line numbers and its codings marked
+    Show(ShowArgs),
+    /// Cases (participants and other units)
+    #[command(subcommand)]
+    Case(CaseCmd),
+    /// Variables (attributes) of cases and sources
+    #[command(subcommand)]
+    Attr(AttrCmd),
+    /// Sets of sources, cases, codes or memos
+    #[command(subcommand)]
+    Set(SetCmd),
+    /// The code tree and applying codes
+    #[command(subcommand)]
+    Code(CodeCmd),
+    /// Remove codings of a code from a source
+    Uncode(UncodeArgs),
+    /// Every coded segment of a code, with attribution
+    Segments(SegmentsArgs),
+    /// Memos
+    #[command(subcommand)]
+    Memo(MemoCmd),
+    /// Search all sources
+    Search(SearchArgs),
+    /// The change log of the project
+    History(HistoryArgs),
+    /// Revert your last change
+    Undo,
+    /// Re-apply the change your last undo reverted
+    Redo,
+    /// Counts of sources, cases, codes, codings and memos
+    Stats,
+    /// Build the built-in demo study (idempotent)
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCmd {
+    /// Create a project
+    New {
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List projects
+    List,
+    /// Rename a project
+    Rename { old: String, new: String },
+    /// Delete a project with everything in it (cannot be undone)
+    Delete {
+        name: String,
+        /// Confirm the deletion
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files or folders (folders are read recursively)
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Put every imported source in this case
+    #[arg(long, conflicts_with = "case_from")]
+    pub case: Option<String>,
+    /// Regular expression over the file name whose first group names the case, e.g. 'interview-(\d+)'
+    #[arg(long)]
+    pub case_from: Option<String>,
+    /// A CSV sheet of case attributes: first column the case name, one column per variable
+    #[arg(long)]
+    pub attributes: Option<PathBuf>,
+    /// Treat CSV/XLSX files as surveys: each row a case
+    #[arg(long)]
+    pub survey: bool,
+    /// Survey column naming each row's case
+    #[arg(long)]
+    pub case_column: Option<String>,
+    /// Survey columns that become case attributes
+    #[arg(long = "attribute-column")]
+    pub attribute_columns: Vec<String>,
+    /// Survey open-text columns that become sources
+    #[arg(long = "text-column")]
+    pub text_columns: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub source: String,
+    /// Number the lines
+    #[arg(long)]
+    pub lines: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCmd {
+    /// Create a case
+    New {
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List cases with their sources and attributes
+    List,
+    /// Rename a case
+    Rename { old: String, new: String },
+    /// Delete a case (its sources stay)
+    Delete { name: String },
+    /// Put a source in a case (created if missing)
+    Assign { source: String, case: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum VarType {
+    Text,
+    Integer,
+    Decimal,
+    Date,
+    Boolean,
+    Category,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AttrCmd {
+    /// Define a variable
+    Define {
+        name: String,
+        #[arg(long = "type", value_enum, default_value = "text")]
+        kind: VarType,
+        /// Allowed values of a category, comma-separated
+        #[arg(long)]
+        values: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List variables
+    List,
+    /// Set a value for a case or a source (an empty value clears it)
+    Set {
+        variable: String,
+        value: String,
+        #[arg(long, conflicts_with = "source", required_unless_present = "source")]
+        case: Option<String>,
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Import a CSV sheet keyed by case name
+    Import { file: PathBuf },
+    /// Delete a variable and its values
+    Delete { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetCmd {
+    /// Create a set of sources
+    New {
+        name: String,
+        #[arg(long = "source")]
+        sources: Vec<String>,
+    },
+    /// List sets
+    List,
+    /// Add sources to a set
+    Add {
+        set: String,
+        #[arg(long = "source", required = true)]
+        sources: Vec<String>,
+    },
+    /// Remove sources from a set
+    Remove {
+        set: String,
+        #[arg(long = "source", required = true)]
+        sources: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodeCmd {
+    /// Create a code (or a category with --category)
+    New {
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+        #[arg(long)]
+        color: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// A category groups codes and is not applied to text
+        #[arg(long)]
+        category: bool,
+    },
+    /// List codes with counts
+    List,
+    /// Print the code tree with counts
+    Tree,
+    /// Rename a code
+    Rename { code: String, new_name: String },
+    /// Move a code under another (or to the top with --top)
+    Move {
+        code: String,
+        #[arg(long, conflicts_with = "top", required_unless_present = "top")]
+        to: Option<String>,
+        #[arg(long)]
+        top: bool,
+    },
+    /// Merge a code into another (codings, children and memo links move)
+    Merge {
+        from: String,
+        into: String,
+        /// Only say what would happen
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Change a code's colour (#rrggbb)
+    Recolor { code: String, color: String },
+    /// Edit a code's definition, criteria and example
+    Describe {
+        code: String,
+        #[arg(long)]
+        definition: Option<String>,
+        #[arg(long)]
+        inclusion: Option<String>,
+        #[arg(long)]
+        exclusion: Option<String>,
+        #[arg(long)]
+        example: Option<String>,
+    },
+    /// Delete a code with the codes under it (--force when it has codings)
+    Delete {
+        code: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Apply a code to a span, lines, or regex matches
+    Apply(ApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    pub code: String,
+    #[arg(long, required_unless_present = "all_sources")]
+    pub source: Option<String>,
+    /// Code points A..B (end exclusive)
+    #[arg(long, group = "target")]
+    pub span: Option<String>,
+    /// Lines A-B, counted from 1
+    #[arg(long, group = "target")]
+    pub lines: Option<String>,
+    /// Every match of this regular expression
+    #[arg(long = "match", group = "target")]
+    pub pattern: Option<String>,
+    /// With --match: in every source
+    #[arg(long, requires = "pattern")]
+    pub all_sources: bool,
+    #[arg(long, short = 'i', requires = "pattern")]
+    pub ignore_case: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UncodeArgs {
+    pub code: String,
+    #[arg(long)]
+    pub source: String,
+    /// Only codings overlapping code points A..B
+    #[arg(long)]
+    pub span: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SegmentsArgs {
+    pub code: String,
+    /// Keep segments whose case has VAR=VALUE (repeatable)
+    #[arg(long = "where")]
+    pub filters: Vec<String>,
+    /// Include the codes under this one
+    #[arg(long)]
+    pub children: bool,
+    /// Variable used in the attribution label
+    #[arg(long)]
+    pub label_by: Option<String>,
+    /// Characters of context on each side
+    #[arg(long, default_value_t = 0)]
+    pub context: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemoCmd {
+    /// Write a memo
+    New {
+        title: String,
+        #[arg(long = "type", default_value = "theoretical")]
+        kind: String,
+        #[arg(long, conflicts_with = "file")]
+        body: Option<String>,
+        /// Read the body from a Markdown file
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Link to a code (repeatable)
+        #[arg(long = "code")]
+        codes: Vec<String>,
+        /// Link to a source (repeatable)
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        /// Link to a case (repeatable)
+        #[arg(long = "case")]
+        cases: Vec<String>,
+    },
+    /// List memos
+    List {
+        #[arg(long = "type")]
+        kind: Option<String>,
+    },
+    /// Print a memo
+    Show { title: String },
+    /// Replace a memo's body or title
+    Edit {
+        title: String,
+        #[arg(long, conflicts_with = "file")]
+        body: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        new_title: Option<String>,
+        #[arg(long = "type")]
+        kind: Option<String>,
+    },
+    /// Delete a memo
+    Delete { title: String },
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    pub pattern: String,
+    #[arg(long)]
+    pub regex: bool,
+    #[arg(long, short = 'i')]
+    pub ignore_case: bool,
+    #[arg(long, default_value_t = 40)]
+    pub context: u32,
+    /// At most this many hits (0: all)
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[arg(long, default_value_t = 30)]
+    pub limit: u32,
+    /// Only your own changes
+    #[arg(long)]
+    pub mine: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Serve the demo in the browser afterwards
+    #[arg(long)]
+    pub serve: bool,
+}

@@ -1,0 +1,279 @@
+//! `axial import`: many files and folders, each file in its own transaction,
+//! with a progress bar and a summary. One bad file does not stop the rest.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use axial_app::{Actor, App, ImportOutcome, ImportRequest, SurveyImport};
+use axial_core::Project;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::args::ImportArgs;
+
+#[derive(Debug, Serialize)]
+struct FileResult {
+    file: String,
+    status: &'static str,
+    source: Option<String>,
+    message: Option<String>,
+    warnings: Vec<String>,
+}
+
+/// Files under the given paths (folders recursively, hidden files skipped), sorted.
+fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let mut files = Vec::new();
+    let mut missing = Vec::new();
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, bad: &mut Vec<(PathBuf, String)>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                bad.push((dir.to_path_buf(), format!("cannot read the folder: {e}")));
+                return;
+            }
+        };
+        let mut kids: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        kids.sort();
+        for k in kids {
+            let hidden = k
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if k.is_dir() {
+                walk(&k, out, bad);
+            } else {
+                out.push(k);
+            }
+        }
+    }
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files, &mut missing);
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            missing.push((p.clone(), "no such file or folder; check the path".into()));
+        }
+    }
+    (files, missing)
+}
+
+fn is_table(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
+        Some("csv" | "xlsx" | "tsv")
+    )
+}
+
+pub async fn run(
+    app: &App,
+    actor: &Actor,
+    project: &Project,
+    a: &ImportArgs,
+    json: bool,
+) -> anyhow::Result<bool> {
+    let case_re = a
+        .case_from
+        .as_deref()
+        .map(|r| {
+            regex::Regex::new(r)
+                .with_context(|| format!("--case-from '{r}' is not a valid regular expression"))
+        })
+        .transpose()?;
+    let (files, missing) = collect(&a.paths);
+    let mut results: Vec<FileResult> = missing
+        .into_iter()
+        .map(|(p, m)| FileResult {
+            file: p.display().to_string(),
+            status: "failed",
+            source: None,
+            message: Some(m),
+            warnings: vec![],
+        })
+        .collect();
+    let bar = if json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(files.len() as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} importing [{bar:30}] {pos}/{len} {wide_msg}")
+            .expect("the progress template is valid")
+            .progress_chars("=> "),
+    );
+    for path in &files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        bar.set_message(name.clone());
+        let display = path.display().to_string();
+        let res = import_one(app, actor, project, a, path, &name, case_re.as_ref()).await;
+        let r = match res {
+            Ok(Outcome::Doc(ImportOutcome::Imported { source, warnings })) => FileResult {
+                file: display,
+                status: "imported",
+                source: Some(source.name),
+                message: None,
+                warnings,
+            },
+            Ok(Outcome::Doc(ImportOutcome::Duplicate { existing })) => FileResult {
+                file: display,
+                status: "duplicate",
+                source: Some(existing.clone()),
+                message: Some(format!(
+                    "skipped: the same text is already in the project as '{existing}'"
+                )),
+                warnings: vec![],
+            },
+            Ok(Outcome::Survey(n)) => FileResult {
+                file: display,
+                status: "imported",
+                source: None,
+                message: Some(format!("survey: {n} sources from open-text answers")),
+                warnings: vec![],
+            },
+            Err(e) => FileResult {
+                file: display,
+                status: "failed",
+                source: None,
+                message: Some(format!("{e:#}")),
+                warnings: vec![],
+            },
+        };
+        if !json {
+            match r.status {
+                "failed" => bar.println(format!(
+                    "failed    {}: {}",
+                    r.file,
+                    r.message.as_deref().unwrap_or("")
+                )),
+                "duplicate" => bar.println(format!(
+                    "duplicate {}: {}",
+                    r.file,
+                    r.message.as_deref().unwrap_or("")
+                )),
+                _ => {
+                    for w in &r.warnings {
+                        bar.println(format!("warning   {}: {w}", r.file));
+                    }
+                }
+            }
+        }
+        results.push(r);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let mut ok = true;
+    if let Some(sheet) = &a.attributes {
+        let bytes = std::fs::read(sheet)
+            .with_context(|| format!("cannot read the attribute sheet {}", sheet.display()))?;
+        let name = sheet.display().to_string();
+        match app
+            .import_attribute_sheet(actor, project, &name, bytes)
+            .await
+        {
+            Ok(r) if !json => println!(
+                "attributes: {} values set, {} cases created, variables created: {}",
+                r.values_set,
+                r.cases_created,
+                if r.variables_created.is_empty() {
+                    "none".into()
+                } else {
+                    r.variables_created.join(", ")
+                }
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                ok = false;
+                eprintln!("failed    {name}: {e}");
+            }
+        }
+    }
+    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    let failed = count("failed");
+    if json {
+        crate::output::json(&results)?;
+    } else {
+        println!(
+            "imported {}, skipped {} duplicate{}, failed {}",
+            count("imported"),
+            count("duplicate"),
+            if count("duplicate") == 1 { "" } else { "s" },
+            failed
+        );
+    }
+    Ok(ok && failed == 0)
+}
+
+enum Outcome {
+    Doc(ImportOutcome),
+    Survey(usize),
+}
+
+async fn import_one(
+    app: &App,
+    actor: &Actor,
+    project: &Project,
+    a: &ImportArgs,
+    path: &Path,
+    name: &str,
+    case_re: Option<&regex::Regex>,
+) -> anyhow::Result<Outcome> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let limit = axial_app::MAX_IMPORT_BYTES;
+    if meta.len() > limit {
+        anyhow::bail!(
+            "{} is {} MiB; the limit is {} MiB: split the file",
+            path.display(),
+            meta.len() >> 20,
+            limit >> 20
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if a.survey || is_table(path) {
+        let made = app
+            .import_survey(
+                actor,
+                project,
+                SurveyImport {
+                    file_name: name.to_string(),
+                    bytes,
+                    case_column: a.case_column.clone(),
+                    attribute_columns: a.attribute_columns.clone(),
+                    text_columns: a.text_columns.clone(),
+                },
+            )
+            .await?;
+        return Ok(Outcome::Survey(made.len()));
+    }
+    let case = match (&a.case, case_re) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Some(re)) => re
+            .captures(name)
+            .and_then(|c| c.get(1).or_else(|| c.get(0)))
+            .map(|m| m.as_str().to_string()),
+        _ => None,
+    };
+    Ok(Outcome::Doc(
+        app.import_document(
+            actor,
+            project,
+            ImportRequest {
+                file_name: name.to_string(),
+                bytes,
+                name: None,
+                case,
+            },
+        )
+        .await?,
+    ))
+}

@@ -1,0 +1,354 @@
+//! The read queries of the store, each in the order the `Store` trait
+//! promises, over any connection (a pooled one, or the read transaction of a
+//! snapshot).
+//!
+//! Filters on lists of ids are bound as one JSON array and expanded with
+//! `json_each`, so a query has a fixed text (and a cached prepared
+//! statement) whatever the number of ids, and still uses the indexes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axial_core::{
+    Case, Change, ChangeSeq, Code, CodeRelation, Coding, CodingId, ContentHash, EntityKind, Memo, MemoId, Project,
+    ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
+};
+use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, StoreError};
+use sqlx::sqlite::SqliteConnection;
+
+use crate::codec::{self, Decoder};
+use crate::error::{corrupt, Fault};
+use crate::table::{
+    table, CaseRow, CodeRow, CodingRow, MemoLinkRow, MemoRow, ProjectRow, RelationRow, SetRow, SourceRow, UserRow,
+    ValueRow, VariableRow,
+};
+
+fn not_found(kind: EntityKind, id: impl ToString) -> Fault {
+    StoreError::NotFound { kind, id: id.to_string() }.into()
+}
+
+/// Rows of `kind` matching `filter` (SQL after `WHERE`), ordered by `order`, bound to one id.
+async fn list<R>(conn: &mut SqliteConnection, kind: EntityKind, filter: &str, order: &str, id: String) -> Result<Vec<R>, Fault>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let sql = format!("{} WHERE {filter} ORDER BY {order}", table(kind).select());
+    Ok(sqlx::query_as::<_, R>(&sql).bind(id).fetch_all(&mut *conn).await?)
+}
+
+async fn one<R>(conn: &mut SqliteConnection, kind: EntityKind, id: String) -> Result<R, Fault>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let sql = format!("{} WHERE id = ?", table(kind).select());
+    sqlx::query_as::<_, R>(&sql).bind(&id).fetch_optional(&mut *conn).await?.ok_or_else(|| not_found(kind, id))
+}
+
+pub(crate) async fn users(conn: &mut SqliteConnection) -> Result<Vec<User>, Fault> {
+    let sql = format!("{} ORDER BY name, id", table(EntityKind::User).select());
+    let rows: Vec<UserRow> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(UserRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn projects(conn: &mut SqliteConnection) -> Result<Vec<Project>, Fault> {
+    let sql = format!("{} ORDER BY name, id", table(EntityKind::Project).select());
+    let rows: Vec<ProjectRow> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(ProjectRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn project(conn: &mut SqliteConnection, id: ProjectId) -> Result<Project, Fault> {
+    Ok(one::<ProjectRow>(conn, EntityKind::Project, id.to_string()).await?.decode()?)
+}
+
+pub(crate) async fn counts(conn: &mut SqliteConnection, id: ProjectId) -> Result<ProjectCounts, Fault> {
+    project(conn, id).await?;
+    let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM sources WHERE project = ?1), \
+                (SELECT COUNT(*) FROM cases WHERE project = ?1), \
+                (SELECT COUNT(*) FROM variables WHERE project = ?1), \
+                (SELECT COUNT(*) FROM codes WHERE project = ?1), \
+                (SELECT COUNT(*) FROM codings WHERE project = ?1), \
+                (SELECT COUNT(*) FROM memos WHERE project = ?1), \
+                (SELECT COUNT(*) FROM sets WHERE project = ?1), \
+                (SELECT COUNT(*) FROM relations WHERE project = ?1), \
+                (SELECT COUNT(*) FROM changes WHERE project = ?1), \
+                (SELECT COALESCE(SUM(char_len), 0) FROM sources WHERE project = ?1)",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(ProjectCounts {
+        sources: n(row.0),
+        cases: n(row.1),
+        variables: n(row.2),
+        codes: n(row.3),
+        codings: n(row.4),
+        memos: n(row.5),
+        sets: n(row.6),
+        relations: n(row.7),
+        changes: n(row.8),
+        characters: n(row.9),
+    })
+}
+
+pub(crate) async fn sources(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Source>, Fault> {
+    let rows: Vec<SourceRow> =
+        list(conn, EntityKind::Source, "project = ?", "imported_at, name, id", project.to_string()).await?;
+    Ok(rows.into_iter().map(SourceRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn source(conn: &mut SqliteConnection, id: SourceId) -> Result<Source, Fault> {
+    Ok(one::<SourceRow>(conn, EntityKind::Source, id.to_string()).await?.decode()?)
+}
+
+pub(crate) async fn text(conn: &mut SqliteConnection, hash: ContentHash) -> Result<Arc<str>, Fault> {
+    let text: Option<String> = sqlx::query_scalar("SELECT text FROM source_texts WHERE hash = ?")
+        .bind(hash.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    text.map(Arc::from).ok_or_else(|| StoreError::MissingText { hash }.into())
+}
+
+pub(crate) async fn cases(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Case>, Fault> {
+    let rows: Vec<CaseRow> = list(conn, EntityKind::Case, "project = ?", "name, id", project.to_string()).await?;
+    Ok(rows.into_iter().map(CaseRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn variables(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Variable>, Fault> {
+    let rows: Vec<VariableRow> =
+        list(conn, EntityKind::Variable, "project = ?", "name, id", project.to_string()).await?;
+    Ok(rows.into_iter().map(VariableRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn values(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<VariableValue>, Fault> {
+    let rows: Vec<ValueRow> = list(
+        conn,
+        EntityKind::Value,
+        "project = ?",
+        "variable, subject_kind, subject, id",
+        project.to_string(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(ValueRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn sets(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Set>, Fault> {
+    let rows: Vec<SetRow> = list(conn, EntityKind::Set, "project = ?", "name, id", project.to_string()).await?;
+    Ok(rows.into_iter().map(SetRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn codes(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Code>, Fault> {
+    let rows: Vec<CodeRow> = list(conn, EntityKind::Code, "project = ?", "name, id", project.to_string()).await?;
+    Ok(rows.into_iter().map(CodeRow::decode).collect::<Result<_, _>>()?)
+}
+
+fn id_list<T: ToString>(ids: &[T]) -> Result<String, Fault> {
+    Ok(codec::json("an id filter", &ids.iter().map(ToString::to_string).collect::<Vec<_>>())?)
+}
+
+pub(crate) async fn codings(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+    filter: &CodingFilter,
+) -> Result<Vec<Coding>, Fault> {
+    let mut sql = format!("{} WHERE project = ?", table(EntityKind::Coding).select());
+    let mut binds = vec![project.to_string()];
+    for (column, ids) in [
+        ("code", id_list(&filter.codes)?),
+        ("source", id_list(&filter.sources)?),
+        ("coder", id_list(&filter.coders)?),
+    ] {
+        if ids != "[]" {
+            sql.push_str(&format!(" AND {column} IN (SELECT value FROM json_each(?))"));
+            binds.push(ids);
+        }
+    }
+    sql.push_str(" ORDER BY source, span_start, span_end, id");
+    let mut q = sqlx::query_as::<_, CodingRow>(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(CodingRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn coding(conn: &mut SqliteConnection, id: CodingId) -> Result<Coding, Fault> {
+    Ok(one::<CodingRow>(conn, EntityKind::Coding, id.to_string()).await?.decode()?)
+}
+
+/// Attaches the links (read in position order) to their memos.
+fn attach_links(memos: &mut [Memo], links: Vec<MemoLinkRow>) -> Result<(), Fault> {
+    let mut by_memo: HashMap<String, Vec<axial_core::MemoLink>> = HashMap::new();
+    for row in links {
+        let link = row.decode()?;
+        by_memo.entry(row.memo).or_default().push(link);
+    }
+    for m in memos {
+        if let Some(links) = by_memo.remove(&m.id.to_string()) {
+            m.links = links;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn memos(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Memo>, Fault> {
+    let rows: Vec<MemoRow> =
+        list(conn, EntityKind::Memo, "project = ?", "created_at, id", project.to_string()).await?;
+    let mut memos = rows.into_iter().map(MemoRow::decode).collect::<Result<Vec<_>, _>>()?;
+    let links: Vec<MemoLinkRow> = sqlx::query_as(
+        "SELECT memo, kind, target FROM memo_links \
+         WHERE memo IN (SELECT id FROM memos WHERE project = ?) ORDER BY memo, position",
+    )
+    .bind(project.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    attach_links(&mut memos, links)?;
+    Ok(memos)
+}
+
+pub(crate) async fn memo(conn: &mut SqliteConnection, id: MemoId) -> Result<Memo, Fault> {
+    let mut memo = [one::<MemoRow>(conn, EntityKind::Memo, id.to_string()).await?.decode()?];
+    let links: Vec<MemoLinkRow> =
+        sqlx::query_as("SELECT memo, kind, target FROM memo_links WHERE memo = ? ORDER BY position")
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    attach_links(&mut memo, links)?;
+    let [memo] = memo;
+    Ok(memo)
+}
+
+pub(crate) async fn relations(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<CodeRelation>, Fault> {
+    let rows: Vec<RelationRow> =
+        list(conn, EntityKind::Relation, "project = ?", "created_at, id", project.to_string()).await?;
+    Ok(rows.into_iter().map(RelationRow::decode).collect::<Result<_, _>>()?)
+}
+
+/// Everything of a project; the caller runs it inside one read transaction.
+pub(crate) async fn snapshot(conn: &mut SqliteConnection, id: ProjectId) -> Result<ProjectSnapshot, Fault> {
+    Ok(ProjectSnapshot {
+        project: Some(project(conn, id).await?),
+        users: users(conn).await?,
+        sources: sources(conn, id).await?,
+        cases: cases(conn, id).await?,
+        variables: variables(conn, id).await?,
+        values: values(conn, id).await?,
+        sets: sets(conn, id).await?,
+        codes: codes(conn, id).await?,
+        codings: codings(conn, id, &CodingFilter::all()).await?,
+        memos: memos(conn, id).await?,
+        relations: relations(conn, id).await?,
+    })
+}
+
+// ---- the change log ----
+
+const CHANGE_COLUMNS: &str = "seq, project, author, at, action, summary, ops, reverts, reverted_by";
+
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    seq: i64,
+    project: Option<String>,
+    author: String,
+    at: i64,
+    action: String,
+    summary: String,
+    ops: String,
+    reverts: Option<i64>,
+    reverted_by: Option<i64>,
+}
+
+impl ChangeRow {
+    fn decode(self) -> Result<Change, StoreError> {
+        let seq = self.seq.to_string();
+        let d = Decoder { table: "changes", id: &seq };
+        Ok(Change {
+            seq: ChangeSeq(self.seq),
+            project: d.opt_guid("project", self.project.as_deref())?.map(ProjectId::from_uuid),
+            author: UserId::from_uuid(d.guid("author", &self.author)?),
+            at: d.instant("at", self.at)?,
+            action: self.action.parse().map_err(|e| corrupt("changes", &seq, format!("column action: {e}")))?,
+            ops: d.json("ops", &self.ops)?,
+            reverts: self.reverts.map(ChangeSeq),
+            reverted_by: self.reverted_by.map(ChangeSeq),
+            summary: self.summary,
+        })
+    }
+}
+
+pub(crate) async fn history(conn: &mut SqliteConnection, query: &HistoryQuery) -> Result<Vec<Change>, Fault> {
+    let mut sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE 1 = 1");
+    if query.project.is_some() {
+        sql.push_str(" AND project = ?");
+    }
+    if query.author.is_some() {
+        sql.push_str(" AND author = ?");
+    }
+    if query.before.is_some() {
+        sql.push_str(" AND seq < ?");
+    }
+    sql.push_str(" ORDER BY seq DESC LIMIT ?");
+    let mut q = sqlx::query_as::<_, ChangeRow>(&sql);
+    if let Some(p) = query.project {
+        q = q.bind(p.to_string());
+    }
+    if let Some(a) = query.author {
+        q = q.bind(a.to_string());
+    }
+    if let Some(b) = query.before {
+        q = q.bind(b.0);
+    }
+    let rows = q.bind(i64::from(query.limit)).fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(ChangeRow::decode).collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn change(conn: &mut SqliteConnection, seq: ChangeSeq) -> Result<Change, Fault> {
+    let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE seq = ?");
+    let row: Option<ChangeRow> = sqlx::query_as(&sql).bind(seq.0).fetch_optional(&mut *conn).await?;
+    match row {
+        Some(row) => Ok(row.decode()?),
+        None => Err(StoreError::Constraint { message: format!("there is no change {seq} in the log") }.into()),
+    }
+}
+
+pub(crate) async fn undo_candidate(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+    user: UserId,
+) -> Result<Option<Change>, Fault> {
+    let sql = format!(
+        "SELECT {CHANGE_COLUMNS} FROM changes WHERE project = ? AND author = ? \
+         AND action <> 'undo' AND reverted_by IS NULL ORDER BY seq DESC LIMIT 1"
+    );
+    let row: Option<ChangeRow> =
+        sqlx::query_as(&sql).bind(project.to_string()).bind(user.to_string()).fetch_optional(&mut *conn).await?;
+    Ok(row.map(ChangeRow::decode).transpose()?)
+}
+
+pub(crate) async fn redo_candidate(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+    user: UserId,
+) -> Result<Option<Change>, Fault> {
+    let sql = format!(
+        "SELECT {CHANGE_COLUMNS} FROM changes WHERE project = ? AND author = ? \
+         AND action = 'undo' AND reverted_by IS NULL ORDER BY seq DESC LIMIT 1"
+    );
+    let row: Option<ChangeRow> =
+        sqlx::query_as(&sql).bind(project.to_string()).bind(user.to_string()).fetch_optional(&mut *conn).await?;
+    let Some(row) = row else { return Ok(None) };
+    let later: Option<i64> = sqlx::query_scalar(
+        "SELECT seq FROM changes WHERE project = ? AND author = ? AND seq > ? \
+         AND action NOT IN ('undo', 'redo') LIMIT 1",
+    )
+    .bind(project.to_string())
+    .bind(user.to_string())
+    .bind(row.seq)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if later.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(row.decode()?))
+}
