@@ -263,6 +263,7 @@ impl App {
             return Err(AppError::invalid(format!("{}: no attribute or open-text columns found; name them with --attribute-column and --text-column", req.file_name)));
         }
         let stem = file_stem(&req.file_name);
+        let table_kind = if req.file_name.to_ascii_lowercase().ends_with(".xlsx") { SourceKind::Xlsx } else { SourceKind::Csv };
         let mut cs = ChangeSet::new(
             Some(project.id),
             actor.id(),
@@ -380,7 +381,7 @@ impl App {
                     id: SourceId::new(),
                     project: project.id,
                     name,
-                    kind: import::detect_kind(&req.file_name, &[]).unwrap_or(SourceKind::Csv),
+                    kind: table_kind,
                     content_hash: hash,
                     char_len: loaded.char_len(),
                     imported_at: axial_core::now(),

@@ -97,6 +97,11 @@ pub async fn run(
             warnings: vec![],
         })
         .collect();
+    if !json {
+        for r in &results {
+            eprintln!("failed    {}: {}", r.file, r.message.as_deref().unwrap_or(""));
+        }
+    }
     let bar = if json {
         ProgressBar::hidden()
     } else {
@@ -150,19 +155,15 @@ pub async fn run(
         };
         if !json {
             match r.status {
-                "failed" => bar.println(format!(
-                    "failed    {}: {}",
-                    r.file,
-                    r.message.as_deref().unwrap_or("")
-                )),
-                "duplicate" => bar.println(format!(
-                    "duplicate {}: {}",
-                    r.file,
-                    r.message.as_deref().unwrap_or("")
-                )),
+                "failed" => bar.suspend(|| {
+                    eprintln!("failed    {}: {}", r.file, r.message.as_deref().unwrap_or(""))
+                }),
+                "duplicate" => bar.suspend(|| {
+                    println!("duplicate {}: {}", r.file, r.message.as_deref().unwrap_or(""))
+                }),
                 _ => {
                     for w in &r.warnings {
-                        bar.println(format!("warning   {}: {w}", r.file));
+                        bar.suspend(|| eprintln!("warning   {}: {w}", r.file));
                     }
                 }
             }
