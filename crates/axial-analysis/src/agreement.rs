@@ -272,6 +272,7 @@ pub struct AgreementReport {
 }
 
 type Ranges = Vec<(u32, u32)>;
+type SizedKappa = (u32, Option<f64>);
 
 /// Counts accumulated for one code over texts.
 #[derive(Debug, Clone, Default)]
@@ -332,7 +333,8 @@ pub fn compare(
         };
         k
     ];
-    let mut per_text_pairs: Vec<Vec<Vec<(u32, Option<f64>)>>> =
+    // Per code and pair: (text length, NVivo kappa) of every text.
+    let mut per_text_pairs: Vec<Vec<Vec<SizedKappa>>> =
         vec![vec![Vec::new(); pair_list.len()]; k];
     let mut out_texts = Vec::with_capacity(texts.len());
     let mut seg_tables: Vec<Vec<(u64, u64, u64)>> =

@@ -323,11 +323,8 @@ pub(crate) mod sample {
         pub values: Vec<VariableValue>,
         pub sets: Vec<Set>,
         pub texts: HashMap<SourceId, Arc<str>>,
-        pub project: ProjectId,
-        pub coder: UserId,
         pub group: VariableId,
         pub pilot: SetId,
-        pub manager: CaseId,
         pub nurse: CaseId,
         pub pressure: CodeId,
         pub efficiency: CodeId,
@@ -482,11 +479,8 @@ pub(crate) mod sample {
                 version: Version::FIRST,
             };
             Sample {
-                project,
-                coder,
                 group,
                 pilot: pilot.id,
-                manager: manager.id,
                 nurse: nurse.id,
                 pressure: pressure.id,
                 efficiency: efficiency.id,

@@ -311,10 +311,11 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let names = |v: Vec<(String, u64, u64)>| v.into_iter().map(|x| x.0).collect::<Vec<_>>();
-        assert_eq!(names(top(1, 3)), ["again", "q", "work"]);
+        // "again" (twice in one source) is an English stop word.
+        assert_eq!(names(top(1, 3)), ["q", "work", "anyway"]);
         assert_eq!(
             top(2, 2),
-            vec![("again".to_string(), 2, 1), ("work".to_string(), 2, 2)]
+            vec![("work".to_string(), 2, 2), ("anyway".to_string(), 1, 1)]
         );
         let params = FrequencyParams {
             stop_words: StopWords::None,

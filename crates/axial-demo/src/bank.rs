@@ -520,7 +520,10 @@ pub(crate) const OPENINGS: &[&str] = &[
 /// Main questions, one section at a time, in several wordings.
 pub(crate) fn main_questions(section: Section) -> &'static [&'static str] {
     match section {
-        Warmup => &["And how long have you been doing that?", "What does a typical day look like for you?"],
+        Warmup => &[
+            "Could you say a bit more about what that involves?",
+            "And how did you come to be doing that?",
+        ],
         Plan => &[
             "I'd like to start with how you plan your work. When you think about the day or the week ahead, how do you go about it?",
             "Let's talk about planning. How do you decide what you're going to do and how you're going to do it?",
@@ -550,10 +553,7 @@ pub(crate) fn main_questions(section: Section) -> &'static [&'static str] {
 /// Short follow-up probes for a section (general probes are added to these).
 pub(crate) fn probes(section: Section) -> &'static [&'static str] {
     match section {
-        Warmup => &[
-            "What does a typical day look like for you?",
-            "And before that?",
-        ],
+        Warmup => &["And before that?"],
         Plan => &[
             "What helps you plan well?",
             "And when the plan goes wrong?",

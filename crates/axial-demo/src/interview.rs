@@ -35,7 +35,7 @@ const CATEGORY_WEIGHT: [[f64; 5]; 6] = [
     [0.5, 0.35, 0.7, 1.8, 1.8], // reflective space
     [0.6, 0.6, 1.0, 1.5, 2.0],  // systems and rules
 ];
-const UNCODED_WEIGHT: f64 = 1.0;
+const UNCODED_WEIGHT: f64 = 1.3;
 /// After a coded point: the chance of an aside, else of an anecdote.
 const ASIDE_CHANCE: f64 = 0.6;
 const STORY_CHANCE: f64 = 0.4;
@@ -106,6 +106,7 @@ struct Writer<'a> {
     events: Vec<bool>,
     endings: Vec<bool>,
     reflections: Vec<bool>,
+    probes_used: Vec<&'static str>,
 }
 
 /// An unused item of a list, marked used; `None` when all are used.
@@ -198,9 +199,38 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Fills `{slots}`, adds the odd hesitation and the transcriber's
-    /// apostrophe style.
+    /// An interviewee's words: slots filled, now and then a hesitation or a
+    /// false start, in the transcriber's apostrophe style.
     fn render(&mut self, text: &str) -> String {
+        let mut out = self.fill_slots(text);
+        if self.rng.chance(0.12) {
+            if let Some(pos) = out.find(", ") {
+                let next = out[pos + 2..].chars().next();
+                if next.is_some_and(|c| c.is_lowercase()) {
+                    out.insert_str(pos + 2, "erm, ");
+                }
+            }
+        } else if out.starts_with("I ") && self.rng.chance(0.12) {
+            out.insert_str(0, "I – ");
+        }
+        self.typeset(out)
+    }
+
+    /// The interviewer's words: slots filled, no hesitations.
+    fn render_plain(&mut self, text: &str) -> String {
+        let out = self.fill_slots(text);
+        self.typeset(out)
+    }
+
+    fn typeset(&self, text: String) -> String {
+        if self.typographic {
+            text.replace('\'', "’")
+        } else {
+            text
+        }
+    }
+
+    fn fill_slots(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len() + 16);
         let mut rest = text;
         while let Some(open) = rest.find('{') {
@@ -226,19 +256,6 @@ impl<'a> Writer<'a> {
             }
         }
         out.push_str(rest);
-        if self.rng.chance(0.18) {
-            if let Some(pos) = out.find(", ") {
-                let next = out[pos + 2..].chars().next();
-                if next.is_some_and(|c| c.is_lowercase()) {
-                    out.insert_str(pos + 2, "erm, ");
-                }
-            }
-        } else if out.starts_with("I ") && self.rng.chance(0.12) {
-            out.insert_str(0, "I – ");
-        }
-        if self.typographic {
-            out = out.replace('\'', "’");
-        }
         out
     }
 
@@ -277,7 +294,7 @@ impl<'a> Writer<'a> {
     }
 
     fn interviewer(&mut self, text: &str) {
-        let text = self.render(text);
+        let text = self.render_plain(text);
         self.begin_turn("Interviewer");
         self.piece(&text);
     }
@@ -406,15 +423,31 @@ impl<'a> Writer<'a> {
                 return;
             }
         }
-        let text = if self.rng.chance(0.6) {
-            *self.rng.pick(probes(section))
+        let list = if self.rng.chance(0.6) {
+            probes(section)
         } else {
-            *self.rng.pick(GENERAL_PROBES)
+            GENERAL_PROBES
         };
+        let fresh: Vec<&'static str> = list
+            .iter()
+            .copied()
+            .filter(|p| !self.probes_used.contains(p))
+            .collect();
+        let text = if fresh.is_empty() {
+            *self.rng.pick(list)
+        } else {
+            *self.rng.pick(&fresh)
+        };
+        self.probes_used.push(text);
         self.interviewer(text);
     }
 
     fn write(mut self) -> Transcript {
+        // The warm-up answer opens with the participant's role.
+        if let Some(role) = FRAGMENTS.iter().position(|f| f.text.contains("{role_a}")) {
+            self.used[role] = true;
+            self.forced[slot(Section::Warmup)].insert(0, role);
+        }
         self.plan_introductions();
         let target = word_target(self.profile.minutes);
         let share = [0.27, 0.50, 0.71, 0.94];
@@ -494,6 +527,7 @@ pub(crate) fn transcript(index: usize, profile: &Profile) -> Transcript {
         events: vec![false; STORY_EVENTS.len()],
         endings: vec![false; STORY_ENDINGS.len()],
         reflections: vec![false; REFLECTIONS.len()],
+        probes_used: Vec::new(),
     };
     writer.write()
 }

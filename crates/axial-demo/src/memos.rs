@@ -69,11 +69,9 @@ pub(crate) fn memos(fig: &Figures) -> Vec<MemoDef> {
     let first_three: usize = fig.new_codes.iter().take(3).sum();
     let total: usize = fig.new_codes.iter().sum();
     let last_six: usize = fig.new_codes.iter().rev().take(6).sum();
-    let percent = if fig.second_total == 0 {
-        0
-    } else {
-        fig.agreed * 100 / fig.second_total
-    };
+    let percent = (fig.agreed * 100)
+        .checked_div(fig.second_total)
+        .unwrap_or(0);
     let second: Vec<String> = SECOND_CODED.iter().map(|i| file_name(*i)).collect();
 
     vec![

@@ -740,12 +740,15 @@ fn name_strategy() -> impl Strategy<Value = String> {
     .prop_map(|v| format!("n{}", v.concat()))
 }
 
+/// (title, body, kind, links as (link kind, target index)).
+type MemoPlan = (String, String, usize, Vec<(u8, usize)>);
+
 #[derive(Debug, Clone)]
 struct Plan {
     texts: Vec<String>,
     code_names: Vec<(String, Option<usize>, bool)>,
     codings: Vec<(usize, usize, u32, u32, usize)>,
-    memos: Vec<(String, String, usize, Vec<(u8, usize)>)>,
+    memos: Vec<MemoPlan>,
     values: Vec<(usize, i64, String)>,
 }
 

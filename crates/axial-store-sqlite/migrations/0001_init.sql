@@ -128,6 +128,9 @@ CREATE TABLE codings (
     CHECK (span_start < span_end)
 );
 CREATE INDEX codings_code ON codings (project, code);
+-- Code first, so the foreign-key check when a code is deleted is a lookup,
+-- not a scan of every coding.
+CREATE INDEX codings_code_ref ON codings (code);
 CREATE INDEX codings_source ON codings (source, span_start, span_end);
 
 CREATE TABLE memos (
@@ -179,5 +182,6 @@ CREATE TABLE changes (
     reverts     INTEGER,
     reverted_by INTEGER
 );
+CREATE INDEX changes_project ON changes (project, seq);
 CREATE INDEX changes_project_author ON changes (project, author, seq);
 CREATE INDEX changes_author ON changes (author, seq);

@@ -28,16 +28,21 @@ impl Val {
 
 /// Microseconds since 1970-01-01 UTC (the store's precision, like `axial_core::now`).
 pub(crate) fn micros(t: Timestamp) -> Result<i64, StoreError> {
-    i64::try_from(t.unix_timestamp_nanos().div_euclid(1000))
-        .map_err(|_| StoreError::Constraint { message: format!("the instant {t} is outside the range Axial can store") })
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1000)).map_err(|_| StoreError::Constraint {
+        message: format!("the instant {t} is outside the range Axial can store"),
+    })
 }
 
 pub(crate) fn version(v: Version) -> Result<i64, StoreError> {
-    i64::try_from(v.0).map_err(|_| StoreError::Constraint { message: format!("version {v} is too large to store") })
+    i64::try_from(v.0).map_err(|_| StoreError::Constraint {
+        message: format!("version {v} is too large to store"),
+    })
 }
 
 pub(crate) fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(|e| StoreError::Backend { detail: format!("cannot encode {what}: {e}") })
+    serde_json::to_string(v).map_err(|e| StoreError::Backend {
+        detail: format!("cannot encode {what}: {e}"),
+    })
 }
 
 /// Reads the columns of one row of `table`, attributing every failure to the row's id.
@@ -55,20 +60,28 @@ impl Decoder<'_> {
         axial_core::id::parse_guid(s).map_err(|e| self.fail(column, e))
     }
 
-    pub(crate) fn opt_guid(&self, column: &str, s: Option<&str>) -> Result<Option<Uuid>, StoreError> {
+    pub(crate) fn opt_guid(
+        &self,
+        column: &str,
+        s: Option<&str>,
+    ) -> Result<Option<Uuid>, StoreError> {
         s.map(|s| self.guid(column, s)).transpose()
     }
 
     pub(crate) fn instant(&self, column: &str, micros: i64) -> Result<Timestamp, StoreError> {
-        Timestamp::from_unix_timestamp_nanos(i128::from(micros) * 1000).map_err(|e| self.fail(column, e))
+        Timestamp::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+            .map_err(|e| self.fail(column, e))
     }
 
     pub(crate) fn version(&self, v: i64) -> Result<Version, StoreError> {
-        u64::try_from(v).map(Version).map_err(|_| self.fail("version", format!("{v} is negative")))
+        u64::try_from(v)
+            .map(Version)
+            .map_err(|_| self.fail("version", format!("{v} is negative")))
     }
 
     pub(crate) fn u32(&self, column: &str, v: i64) -> Result<u32, StoreError> {
-        u32::try_from(v).map_err(|_| self.fail(column, format!("{v} is not a valid offset or length")))
+        u32::try_from(v)
+            .map_err(|_| self.fail(column, format!("{v} is not a valid offset or length")))
     }
 
     pub(crate) fn parse<T: std::str::FromStr>(&self, column: &str, s: &str) -> Result<T, StoreError>
@@ -78,7 +91,11 @@ impl Decoder<'_> {
         s.parse().map_err(|e| self.fail(column, e))
     }
 
-    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self, column: &str, s: &str) -> Result<T, StoreError> {
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        column: &str,
+        s: &str,
+    ) -> Result<T, StoreError> {
         serde_json::from_str(s).map_err(|e| self.fail(column, e))
     }
 }
@@ -88,7 +105,10 @@ mod tests {
     use super::*;
 
     fn check(micros_in: i64) {
-        let d = Decoder { table: "t", id: "x" };
+        let d = Decoder {
+            table: "t",
+            id: "x",
+        };
         let t = d.instant("at", micros_in).unwrap();
         assert_eq!(micros(t).unwrap(), micros_in);
     }
@@ -99,16 +119,25 @@ mod tests {
         check(1_700_000_000_123_456);
         check(-1_234_567);
         let now = axial_core::now();
-        let d = Decoder { table: "t", id: "x" };
+        let d = Decoder {
+            table: "t",
+            id: "x",
+        };
         assert_eq!(d.instant("at", micros(now).unwrap()).unwrap(), now);
     }
 
     #[test]
     fn bad_columns_name_table_row_and_column() {
-        let d = Decoder { table: "codes", id: "abc" };
+        let d = Decoder {
+            table: "codes",
+            id: "abc",
+        };
         let err = d.guid("parent", "nope").unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("table codes, row abc: column parent"), "{text}");
+        assert!(
+            text.contains("table codes, row abc: column parent"),
+            "{text}"
+        );
         assert!(d.version(-1).is_err());
         assert!(d.u32("span_start", -5).is_err());
     }

@@ -75,10 +75,14 @@ pub(crate) fn map(e: sqlx::Error, place: &str) -> StoreError {
     if let Some(code) = sqlite_code(&e) {
         let msg = sqlite_message(&e);
         return match code & 0xff {
-            SQLITE_BUSY | SQLITE_LOCKED => StoreError::Locked { detail: format!("{place}: {msg}") },
+            SQLITE_BUSY | SQLITE_LOCKED => StoreError::Locked {
+                detail: format!("{place}: {msg}"),
+            },
             SQLITE_CONSTRAINT => StoreError::Constraint { message: msg },
             SQLITE_CANTOPEN => StoreError::Unavailable {
-                detail: format!("cannot open {place} ({msg}); check that the folder exists and is writable"),
+                detail: format!(
+                    "cannot open {place} ({msg}); check that the folder exists and is writable"
+                ),
             },
             SQLITE_READONLY => StoreError::Unavailable {
                 detail: format!("{place} is read-only ({msg}); check the file's permissions"),
@@ -89,25 +93,35 @@ pub(crate) fn map(e: sqlx::Error, place: &str) -> StoreError {
             SQLITE_CORRUPT | SQLITE_NOTADB => StoreError::Corrupt {
                 detail: format!("{place} is not a readable SQLite database: {msg}"),
             },
-            _ => StoreError::Backend { detail: format!("{place}: {msg}") },
+            _ => StoreError::Backend {
+                detail: format!("{place}: {msg}"),
+            },
         };
     }
     match e {
-        sqlx::Error::Io(io) => StoreError::Unavailable { detail: format!("{place}: {io}") },
+        sqlx::Error::Io(io) => StoreError::Unavailable {
+            detail: format!("{place}: {io}"),
+        },
         sqlx::Error::PoolTimedOut => StoreError::Locked {
             detail: format!("{place}: timed out waiting for a free database connection"),
         },
-        sqlx::Error::PoolClosed => StoreError::Unavailable { detail: format!("{place} has been closed") },
-        sqlx::Error::ColumnDecode { index, source } => {
-            StoreError::Corrupt { detail: format!("{place}: column {index} holds an unexpected value: {source}") }
-        }
-        other => StoreError::Backend { detail: format!("{place}: {other}") },
+        sqlx::Error::PoolClosed => StoreError::Unavailable {
+            detail: format!("{place} has been closed"),
+        },
+        sqlx::Error::ColumnDecode { index, source } => StoreError::Corrupt {
+            detail: format!("{place}: column {index} holds an unexpected value: {source}"),
+        },
+        other => StoreError::Backend {
+            detail: format!("{place}: {other}"),
+        },
     }
 }
 
 /// A stored row that cannot be turned back into a core value.
 pub(crate) fn corrupt(table: &str, id: &str, what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt { detail: format!("table {table}, row {id}: {what}") }
+    StoreError::Corrupt {
+        detail: format!("table {table}, row {id}: {what}"),
+    }
 }
 
 #[cfg(test)]
@@ -131,7 +145,10 @@ mod tests {
     fn classifies_non_database_errors() {
         check(sqlx::Error::PoolTimedOut, "locked");
         check(sqlx::Error::PoolClosed, "unavailable");
-        check(sqlx::Error::Io(std::io::Error::other("disk gone")), "unavailable");
+        check(
+            sqlx::Error::Io(std::io::Error::other("disk gone")),
+            "unavailable",
+        );
         check(sqlx::Error::RowNotFound, "backend");
     }
 }

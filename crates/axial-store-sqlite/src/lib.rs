@@ -40,12 +40,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axial_core::{
-    Case, Change, ChangeSeq, ChangeSet, Code, CodeRelation, Coding, CodingId, ContentHash, Memo, MemoId, Project,
-    ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
+    Case, Change, ChangeSeq, ChangeSet, Code, CodeRelation, Coding, CodingId, ContentHash, Memo,
+    MemoId, Project, ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
 };
 use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, Store, StoreError};
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::Sqlite;
 use tokio::sync::Mutex;
 
@@ -71,7 +73,10 @@ pub struct SqliteOptions {
 
 impl Default for SqliteOptions {
     fn default() -> SqliteOptions {
-        SqliteOptions { busy_timeout: Duration::from_secs(5), max_connections: 4 }
+        SqliteOptions {
+            busy_timeout: Duration::from_secs(5),
+            max_connections: 4,
+        }
     }
 }
 
@@ -87,7 +92,9 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("place", &self.place).finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("place", &self.place)
+            .finish_non_exhaustive()
     }
 }
 
@@ -106,7 +113,10 @@ impl SqliteStore {
     }
 
     /// [`SqliteStore::open`] with explicit options.
-    pub async fn open_with(location: &str, options: SqliteOptions) -> Result<SqliteStore, StoreError> {
+    pub async fn open_with(
+        location: &str,
+        options: SqliteOptions,
+    ) -> Result<SqliteStore, StoreError> {
         let in_memory = is_memory(location);
         let connect = if location.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(location).map_err(|e| StoreError::Unavailable {
@@ -122,14 +132,22 @@ impl SqliteStore {
         };
         let connect = connect
             .create_if_missing(true)
-            .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .journal_mode(if in_memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
             .foreign_keys(true)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(options.busy_timeout)
             .statement_cache_capacity(256);
         let pool = if in_memory {
             // The database lives as long as its one connection: keep it forever.
-            SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
         } else {
             SqlitePoolOptions::new().max_connections(options.max_connections.max(1))
         }
@@ -137,11 +155,18 @@ impl SqliteStore {
         .connect_with(connect)
         .await
         .map_err(|e| error::map(e, &place))?;
-        let store = SqliteStore { pool, write_gate: Mutex::new(()), path, place };
+        let store = SqliteStore {
+            pool,
+            write_gate: Mutex::new(()),
+            path,
+            place,
+        };
         {
             let _gate = store.write_gate.lock().await;
             let mut conn = store.conn().await?;
-            migrate::run(&mut conn).await.map_err(|f| f.into_store(&store.place))?;
+            migrate::run(&mut conn)
+                .await
+                .map_err(|f| f.into_store(&store.place))?;
         }
         Ok(store)
     }
@@ -157,7 +182,10 @@ impl SqliteStore {
     }
 
     async fn conn(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
-        self.pool.acquire().await.map_err(|e| error::map(e, &self.place))
+        self.pool
+            .acquire()
+            .await
+            .map_err(|e| error::map(e, &self.place))
     }
 
     fn fail(&self, f: error::Fault) -> StoreError {
@@ -166,7 +194,8 @@ impl SqliteStore {
 }
 
 fn is_memory(location: &str) -> bool {
-    location.starts_with("sqlite:") && (location.contains(":memory:") || location.contains("mode=memory"))
+    location.starts_with("sqlite:")
+        && (location.contains(":memory:") || location.contains("mode=memory"))
 }
 
 /// Runs one read function on a pooled connection.
@@ -185,7 +214,11 @@ impl Store for SqliteStore {
 
     async fn commit(&self, change: ChangeSet) -> Result<Change, StoreError> {
         let _gate = self.write_gate.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| error::map(e, &self.place))?;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| error::map(e, &self.place))?;
         match write::commit(&mut tx, &change).await {
             Ok(done) => {
                 tx.commit().await.map_err(|e| error::map(e, &self.place))?;
@@ -202,7 +235,11 @@ impl Store for SqliteStore {
 
     async fn delete_project(&self, project: ProjectId, author: UserId) -> Result<(), StoreError> {
         let _gate = self.write_gate.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| error::map(e, &self.place))?;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| error::map(e, &self.place))?;
         match write::delete_project(&mut tx, project, author).await {
             Ok(()) => tx.commit().await.map_err(|e| error::map(e, &self.place)),
             Err(f) => {
@@ -248,7 +285,11 @@ impl Store for SqliteStore {
     async fn codes(&self, project: ProjectId) -> Result<Vec<Code>, StoreError> {
         read!(self, codes(project))
     }
-    async fn codings(&self, project: ProjectId, filter: &CodingFilter) -> Result<Vec<Coding>, StoreError> {
+    async fn codings(
+        &self,
+        project: ProjectId,
+        filter: &CodingFilter,
+    ) -> Result<Vec<Coding>, StoreError> {
         read!(self, codings(project, filter))
     }
     async fn coding(&self, id: CodingId) -> Result<Coding, StoreError> {
@@ -267,8 +308,14 @@ impl Store for SqliteStore {
     async fn snapshot(&self, project: ProjectId) -> Result<ProjectSnapshot, StoreError> {
         // A deferred transaction: in WAL mode its first read fixes the
         // snapshot every later read of it sees.
-        let mut tx = self.pool.begin().await.map_err(|e| error::map(e, &self.place))?;
-        let snapshot = read::snapshot(&mut tx, project).await.map_err(|f| self.fail(f));
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| error::map(e, &self.place))?;
+        let snapshot = read::snapshot(&mut tx, project)
+            .await
+            .map_err(|f| self.fail(f));
         let _ = tx.rollback().await;
         snapshot
     }
@@ -279,10 +326,18 @@ impl Store for SqliteStore {
     async fn change(&self, seq: ChangeSeq) -> Result<Change, StoreError> {
         read!(self, change(seq))
     }
-    async fn undo_candidate(&self, project: ProjectId, user: UserId) -> Result<Option<Change>, StoreError> {
+    async fn undo_candidate(
+        &self,
+        project: ProjectId,
+        user: UserId,
+    ) -> Result<Option<Change>, StoreError> {
         read!(self, undo_candidate(project, user))
     }
-    async fn redo_candidate(&self, project: ProjectId, user: UserId) -> Result<Option<Change>, StoreError> {
+    async fn redo_candidate(
+        &self,
+        project: ProjectId,
+        user: UserId,
+    ) -> Result<Option<Change>, StoreError> {
         read!(self, redo_candidate(project, user))
     }
 }

@@ -20,7 +20,11 @@ fn sync_service(component: &str) -> Option<&'static str> {
         Some("Dropbox")
     } else if c == "mobile documents" || c.starts_with("icloud drive") || c == "iclouddrive" {
         Some("iCloud Drive")
-    } else if c == "google drive" || c == "googledrive" || c == "my drive" || c.starts_with("googledrive-") {
+    } else if c == "google drive"
+        || c == "googledrive"
+        || c == "my drive"
+        || c.starts_with("googledrive-")
+    {
         Some("Google Drive")
     } else if c == "box" || c == "box sync" || c.starts_with("box-box") {
         Some("Box")
@@ -35,8 +39,19 @@ fn sync_service(component: &str) -> Option<&'static str> {
 
 /// Filesystem types that are network or remote filesystems.
 fn is_network_fs(fs_type: &str) -> bool {
-    matches!(fs_type, "nfs" | "nfs4" | "cifs" | "smb3" | "smbfs" | "fuse.sshfs" | "9p" | "afs" | "ncpfs" | "davfs")
-        || fs_type.starts_with("fuse.rclone")
+    matches!(
+        fs_type,
+        "nfs"
+            | "nfs4"
+            | "cifs"
+            | "smb3"
+            | "smbfs"
+            | "fuse.sshfs"
+            | "9p"
+            | "afs"
+            | "ncpfs"
+            | "davfs"
+    ) || fs_type.starts_with("fuse.rclone")
 }
 
 /// Warning text if `path` is in a cloud-sync folder or on a network
@@ -57,7 +72,10 @@ pub fn location_warning(path: &Path) -> Option<String> {
     if let Ok(mounts) = std::fs::read_to_string("/proc/mounts") {
         if let Some(fs) = mount_type(&mounts, &existing_ancestor(path)) {
             if is_network_fs(&fs) {
-                return Some(network_warning(&text, &format!("a network filesystem ({fs})")));
+                return Some(network_warning(
+                    &text,
+                    &format!("a network filesystem ({fs})"),
+                ));
             }
         }
     }
@@ -77,7 +95,9 @@ fn existing_ancestor(path: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
     };
     let mut probe = abs.as_path();
     loop {
@@ -122,7 +142,8 @@ fn mount_type(mounts: &str, path: &Path) -> Option<String> {
             let mut f = line.split_whitespace();
             let (_device, point, fs) = (f.next()?, f.next()?, f.next()?);
             let point = unescape_mount(point);
-            path.starts_with(&point).then(|| (point.len(), fs.to_string()))
+            path.starts_with(&point)
+                .then(|| (point.len(), fs.to_string()))
         })
         .max_by_key(|(len, _)| *len)
         .map(|(_, fs)| fs)
@@ -136,7 +157,10 @@ mod tests {
         let got = location_warning(Path::new(path));
         match (want, &got) {
             (None, None) => {}
-            (Some(w), Some(g)) => assert!(g.contains(w), "{path}: warning '{g}' does not mention '{w}'"),
+            (Some(w), Some(g)) => assert!(
+                g.contains(w),
+                "{path}: warning '{g}' does not mention '{w}'"
+            ),
             _ => panic!("{path}: expected {want:?}, got {got:?}"),
         }
     }
@@ -144,11 +168,20 @@ mod tests {
     #[test]
     fn recognises_sync_folders() {
         check("/home/a/Dropbox/x.db", Some("Dropbox"));
-        check("/Users/a/Library/Mobile Documents/com~apple~CloudDocs/x.db", Some("iCloud Drive"));
+        check(
+            "/Users/a/Library/Mobile Documents/com~apple~CloudDocs/x.db",
+            Some("iCloud Drive"),
+        );
         check(r"C:\Users\a\OneDrive\x.db", Some("OneDrive"));
-        check(r"C:\Users\a\OneDrive - Example University\study\x.db", Some("OneDrive"));
+        check(
+            r"C:\Users\a\OneDrive - Example University\study\x.db",
+            Some("OneDrive"),
+        );
         check("/Users/a/Google Drive/My Drive/x.db", Some("Google Drive"));
-        check("/Users/a/Library/CloudStorage/Box-Box/x.db", Some("cloud storage"));
+        check(
+            "/Users/a/Library/CloudStorage/Box-Box/x.db",
+            Some("cloud storage"),
+        );
         check(r"\\fileserver\research\x.db", Some("network share"));
         check("/tmp/x.db", None);
         check("/home/a/dropboxes-are-not-here/x.db", None);
@@ -159,10 +192,22 @@ mod tests {
         let mounts = "/dev/sda1 / ext4 rw 0 0\n\
                       server:/export /mnt/lab nfs4 rw 0 0\n\
                       //nas/share /mnt/lab/smb\\040share cifs rw 0 0\n";
-        assert_eq!(mount_type(mounts, Path::new("/home/a/x.db")).as_deref(), Some("ext4"));
-        assert_eq!(mount_type(mounts, Path::new("/mnt/lab/x.db")).as_deref(), Some("nfs4"));
-        assert_eq!(mount_type(mounts, Path::new("/mnt/lab/smb share/x.db")).as_deref(), Some("cifs"));
-        assert_eq!(mount_type(mounts, Path::new("/mnt/labs/x.db")).as_deref(), Some("ext4"));
+        assert_eq!(
+            mount_type(mounts, Path::new("/home/a/x.db")).as_deref(),
+            Some("ext4")
+        );
+        assert_eq!(
+            mount_type(mounts, Path::new("/mnt/lab/x.db")).as_deref(),
+            Some("nfs4")
+        );
+        assert_eq!(
+            mount_type(mounts, Path::new("/mnt/lab/smb share/x.db")).as_deref(),
+            Some("cifs")
+        );
+        assert_eq!(
+            mount_type(mounts, Path::new("/mnt/labs/x.db")).as_deref(),
+            Some("ext4")
+        );
         assert!(is_network_fs("nfs4") && is_network_fs("fuse.sshfs") && !is_network_fs("ext4"));
     }
 }

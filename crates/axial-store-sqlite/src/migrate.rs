@@ -15,7 +15,8 @@ use sqlx::Connection;
 use crate::error::Fault;
 
 /// `(version, name, sql)` in ascending version order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {
@@ -34,10 +35,15 @@ pub(crate) async fn run(conn: &mut SqliteConnection) -> Result<(), Fault> {
     )
     .execute(&mut *tx)
     .await?;
-    let found: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetch_one(&mut *tx).await?;
+    let found: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        .fetch_one(&mut *tx)
+        .await?;
     if found > latest() {
-        return Err(StoreError::NewerSchema { found, supported: latest() }.into());
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: latest(),
+        }
+        .into());
     }
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
         sqlx::raw_sql(sql).execute(&mut *tx).await?;

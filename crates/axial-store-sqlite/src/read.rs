@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axial_core::{
-    Case, Change, ChangeSeq, Code, CodeRelation, Coding, CodingId, ContentHash, EntityKind, Memo, MemoId, Project,
-    ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
+    Action, Case, Change, ChangeSeq, Code, CodeRelation, Coding, CodingId, ContentHash, EntityKind,
+    Memo, MemoId, Project, ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
 };
 use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, StoreError};
 use sqlx::sqlite::SqliteConnection;
@@ -19,21 +19,34 @@ use sqlx::sqlite::SqliteConnection;
 use crate::codec::{self, Decoder};
 use crate::error::{corrupt, Fault};
 use crate::table::{
-    table, CaseRow, CodeRow, CodingRow, MemoLinkRow, MemoRow, ProjectRow, RelationRow, SetRow, SourceRow, UserRow,
-    ValueRow, VariableRow,
+    table, CaseRow, CodeRow, CodingRow, MemoLinkRow, MemoRow, ProjectRow, RelationRow, SetRow,
+    SourceRow, UserRow, ValueRow, VariableRow,
 };
 
 fn not_found(kind: EntityKind, id: impl ToString) -> Fault {
-    StoreError::NotFound { kind, id: id.to_string() }.into()
+    StoreError::NotFound {
+        kind,
+        id: id.to_string(),
+    }
+    .into()
 }
 
 /// Rows of `kind` matching `filter` (SQL after `WHERE`), ordered by `order`, bound to one id.
-async fn list<R>(conn: &mut SqliteConnection, kind: EntityKind, filter: &str, order: &str, id: String) -> Result<Vec<R>, Fault>
+async fn list<R>(
+    conn: &mut SqliteConnection,
+    kind: EntityKind,
+    filter: &str,
+    order: &str,
+    id: String,
+) -> Result<Vec<R>, Fault>
 where
     R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
 {
     let sql = format!("{} WHERE {filter} ORDER BY {order}", table(kind).select());
-    Ok(sqlx::query_as::<_, R>(&sql).bind(id).fetch_all(&mut *conn).await?)
+    Ok(sqlx::query_as::<_, R>(&sql)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?)
 }
 
 async fn one<R>(conn: &mut SqliteConnection, kind: EntityKind, id: String) -> Result<R, Fault>
@@ -41,26 +54,41 @@ where
     R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
 {
     let sql = format!("{} WHERE id = ?", table(kind).select());
-    sqlx::query_as::<_, R>(&sql).bind(&id).fetch_optional(&mut *conn).await?.ok_or_else(|| not_found(kind, id))
+    sqlx::query_as::<_, R>(&sql)
+        .bind(&id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found(kind, id))
 }
 
 pub(crate) async fn users(conn: &mut SqliteConnection) -> Result<Vec<User>, Fault> {
     let sql = format!("{} ORDER BY name, id", table(EntityKind::User).select());
     let rows: Vec<UserRow> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
-    Ok(rows.into_iter().map(UserRow::decode).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(UserRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(crate) async fn projects(conn: &mut SqliteConnection) -> Result<Vec<Project>, Fault> {
     let sql = format!("{} ORDER BY name, id", table(EntityKind::Project).select());
     let rows: Vec<ProjectRow> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
-    Ok(rows.into_iter().map(ProjectRow::decode).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(ProjectRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(crate) async fn project(conn: &mut SqliteConnection, id: ProjectId) -> Result<Project, Fault> {
-    Ok(one::<ProjectRow>(conn, EntityKind::Project, id.to_string()).await?.decode()?)
+    Ok(one::<ProjectRow>(conn, EntityKind::Project, id.to_string())
+        .await?
+        .decode()?)
 }
 
-pub(crate) async fn counts(conn: &mut SqliteConnection, id: ProjectId) -> Result<ProjectCounts, Fault> {
+pub(crate) async fn counts(
+    conn: &mut SqliteConnection,
+    id: ProjectId,
+) -> Result<ProjectCounts, Fault> {
     project(conn, id).await?;
     let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM sources WHERE project = ?1), \
@@ -92,36 +120,82 @@ pub(crate) async fn counts(conn: &mut SqliteConnection, id: ProjectId) -> Result
     })
 }
 
-pub(crate) async fn sources(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Source>, Fault> {
-    let rows: Vec<SourceRow> =
-        list(conn, EntityKind::Source, "project = ?", "imported_at, name, id", project.to_string()).await?;
-    Ok(rows.into_iter().map(SourceRow::decode).collect::<Result<_, _>>()?)
+pub(crate) async fn sources(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+) -> Result<Vec<Source>, Fault> {
+    let rows: Vec<SourceRow> = list(
+        conn,
+        EntityKind::Source,
+        "project = ?",
+        "imported_at, name, id",
+        project.to_string(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(SourceRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(crate) async fn source(conn: &mut SqliteConnection, id: SourceId) -> Result<Source, Fault> {
-    Ok(one::<SourceRow>(conn, EntityKind::Source, id.to_string()).await?.decode()?)
+    Ok(one::<SourceRow>(conn, EntityKind::Source, id.to_string())
+        .await?
+        .decode()?)
 }
 
-pub(crate) async fn text(conn: &mut SqliteConnection, hash: ContentHash) -> Result<Arc<str>, Fault> {
+pub(crate) async fn text(
+    conn: &mut SqliteConnection,
+    hash: ContentHash,
+) -> Result<Arc<str>, Fault> {
     let text: Option<String> = sqlx::query_scalar("SELECT text FROM source_texts WHERE hash = ?")
         .bind(hash.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    text.map(Arc::from).ok_or_else(|| StoreError::MissingText { hash }.into())
+    text.map(Arc::from)
+        .ok_or_else(|| StoreError::MissingText { hash }.into())
 }
 
-pub(crate) async fn cases(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Case>, Fault> {
-    let rows: Vec<CaseRow> = list(conn, EntityKind::Case, "project = ?", "name, id", project.to_string()).await?;
-    Ok(rows.into_iter().map(CaseRow::decode).collect::<Result<_, _>>()?)
+pub(crate) async fn cases(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+) -> Result<Vec<Case>, Fault> {
+    let rows: Vec<CaseRow> = list(
+        conn,
+        EntityKind::Case,
+        "project = ?",
+        "name, id",
+        project.to_string(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(CaseRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
-pub(crate) async fn variables(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Variable>, Fault> {
-    let rows: Vec<VariableRow> =
-        list(conn, EntityKind::Variable, "project = ?", "name, id", project.to_string()).await?;
-    Ok(rows.into_iter().map(VariableRow::decode).collect::<Result<_, _>>()?)
+pub(crate) async fn variables(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+) -> Result<Vec<Variable>, Fault> {
+    let rows: Vec<VariableRow> = list(
+        conn,
+        EntityKind::Variable,
+        "project = ?",
+        "name, id",
+        project.to_string(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(VariableRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
-pub(crate) async fn values(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<VariableValue>, Fault> {
+pub(crate) async fn values(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+) -> Result<Vec<VariableValue>, Fault> {
     let rows: Vec<ValueRow> = list(
         conn,
         EntityKind::Value,
@@ -130,21 +204,53 @@ pub(crate) async fn values(conn: &mut SqliteConnection, project: ProjectId) -> R
         project.to_string(),
     )
     .await?;
-    Ok(rows.into_iter().map(ValueRow::decode).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(ValueRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
-pub(crate) async fn sets(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Set>, Fault> {
-    let rows: Vec<SetRow> = list(conn, EntityKind::Set, "project = ?", "name, id", project.to_string()).await?;
-    Ok(rows.into_iter().map(SetRow::decode).collect::<Result<_, _>>()?)
+pub(crate) async fn sets(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+) -> Result<Vec<Set>, Fault> {
+    let rows: Vec<SetRow> = list(
+        conn,
+        EntityKind::Set,
+        "project = ?",
+        "name, id",
+        project.to_string(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(SetRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
-pub(crate) async fn codes(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Code>, Fault> {
-    let rows: Vec<CodeRow> = list(conn, EntityKind::Code, "project = ?", "name, id", project.to_string()).await?;
-    Ok(rows.into_iter().map(CodeRow::decode).collect::<Result<_, _>>()?)
+pub(crate) async fn codes(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+) -> Result<Vec<Code>, Fault> {
+    let rows: Vec<CodeRow> = list(
+        conn,
+        EntityKind::Code,
+        "project = ?",
+        "name, id",
+        project.to_string(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(CodeRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 fn id_list<T: ToString>(ids: &[T]) -> Result<String, Fault> {
-    Ok(codec::json("an id filter", &ids.iter().map(ToString::to_string).collect::<Vec<_>>())?)
+    Ok(codec::json(
+        "an id filter",
+        &ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    )?)
 }
 
 pub(crate) async fn codings(
@@ -160,7 +266,9 @@ pub(crate) async fn codings(
         ("coder", id_list(&filter.coders)?),
     ] {
         if ids != "[]" {
-            sql.push_str(&format!(" AND {column} IN (SELECT value FROM json_each(?))"));
+            sql.push_str(&format!(
+                " AND {column} IN (SELECT value FROM json_each(?))"
+            ));
             binds.push(ids);
         }
     }
@@ -170,11 +278,16 @@ pub(crate) async fn codings(
         q = q.bind(b);
     }
     let rows = q.fetch_all(&mut *conn).await?;
-    Ok(rows.into_iter().map(CodingRow::decode).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(CodingRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(crate) async fn coding(conn: &mut SqliteConnection, id: CodingId) -> Result<Coding, Fault> {
-    Ok(one::<CodingRow>(conn, EntityKind::Coding, id.to_string()).await?.decode()?)
+    Ok(one::<CodingRow>(conn, EntityKind::Coding, id.to_string())
+        .await?
+        .decode()?)
 }
 
 /// Attaches the links (read in position order) to their memos.
@@ -192,10 +305,22 @@ fn attach_links(memos: &mut [Memo], links: Vec<MemoLinkRow>) -> Result<(), Fault
     Ok(())
 }
 
-pub(crate) async fn memos(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<Memo>, Fault> {
-    let rows: Vec<MemoRow> =
-        list(conn, EntityKind::Memo, "project = ?", "created_at, id", project.to_string()).await?;
-    let mut memos = rows.into_iter().map(MemoRow::decode).collect::<Result<Vec<_>, _>>()?;
+pub(crate) async fn memos(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+) -> Result<Vec<Memo>, Fault> {
+    let rows: Vec<MemoRow> = list(
+        conn,
+        EntityKind::Memo,
+        "project = ?",
+        "created_at, id",
+        project.to_string(),
+    )
+    .await?;
+    let mut memos = rows
+        .into_iter()
+        .map(MemoRow::decode)
+        .collect::<Result<Vec<_>, _>>()?;
     let links: Vec<MemoLinkRow> = sqlx::query_as(
         "SELECT memo, kind, target FROM memo_links \
          WHERE memo IN (SELECT id FROM memos WHERE project = ?) ORDER BY memo, position",
@@ -208,25 +333,43 @@ pub(crate) async fn memos(conn: &mut SqliteConnection, project: ProjectId) -> Re
 }
 
 pub(crate) async fn memo(conn: &mut SqliteConnection, id: MemoId) -> Result<Memo, Fault> {
-    let mut memo = [one::<MemoRow>(conn, EntityKind::Memo, id.to_string()).await?.decode()?];
-    let links: Vec<MemoLinkRow> =
-        sqlx::query_as("SELECT memo, kind, target FROM memo_links WHERE memo = ? ORDER BY position")
-            .bind(id.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
+    let mut memo = [one::<MemoRow>(conn, EntityKind::Memo, id.to_string())
+        .await?
+        .decode()?];
+    let links: Vec<MemoLinkRow> = sqlx::query_as(
+        "SELECT memo, kind, target FROM memo_links WHERE memo = ? ORDER BY position",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
     attach_links(&mut memo, links)?;
     let [memo] = memo;
     Ok(memo)
 }
 
-pub(crate) async fn relations(conn: &mut SqliteConnection, project: ProjectId) -> Result<Vec<CodeRelation>, Fault> {
-    let rows: Vec<RelationRow> =
-        list(conn, EntityKind::Relation, "project = ?", "created_at, id", project.to_string()).await?;
-    Ok(rows.into_iter().map(RelationRow::decode).collect::<Result<_, _>>()?)
+pub(crate) async fn relations(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+) -> Result<Vec<CodeRelation>, Fault> {
+    let rows: Vec<RelationRow> = list(
+        conn,
+        EntityKind::Relation,
+        "project = ?",
+        "created_at, id",
+        project.to_string(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(RelationRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Everything of a project; the caller runs it inside one read transaction.
-pub(crate) async fn snapshot(conn: &mut SqliteConnection, id: ProjectId) -> Result<ProjectSnapshot, Fault> {
+pub(crate) async fn snapshot(
+    conn: &mut SqliteConnection,
+    id: ProjectId,
+) -> Result<ProjectSnapshot, Fault> {
     Ok(ProjectSnapshot {
         project: Some(project(conn, id).await?),
         users: users(conn).await?,
@@ -262,13 +405,21 @@ struct ChangeRow {
 impl ChangeRow {
     fn decode(self) -> Result<Change, StoreError> {
         let seq = self.seq.to_string();
-        let d = Decoder { table: "changes", id: &seq };
+        let d = Decoder {
+            table: "changes",
+            id: &seq,
+        };
         Ok(Change {
             seq: ChangeSeq(self.seq),
-            project: d.opt_guid("project", self.project.as_deref())?.map(ProjectId::from_uuid),
+            project: d
+                .opt_guid("project", self.project.as_deref())?
+                .map(ProjectId::from_uuid),
             author: UserId::from_uuid(d.guid("author", &self.author)?),
             at: d.instant("at", self.at)?,
-            action: self.action.parse().map_err(|e| corrupt("changes", &seq, format!("column action: {e}")))?,
+            action: self
+                .action
+                .parse()
+                .map_err(|e| corrupt("changes", &seq, format!("column action: {e}")))?,
             ops: d.json("ops", &self.ops)?,
             reverts: self.reverts.map(ChangeSeq),
             reverted_by: self.reverted_by.map(ChangeSeq),
@@ -277,7 +428,10 @@ impl ChangeRow {
     }
 }
 
-pub(crate) async fn history(conn: &mut SqliteConnection, query: &HistoryQuery) -> Result<Vec<Change>, Fault> {
+pub(crate) async fn history(
+    conn: &mut SqliteConnection,
+    query: &HistoryQuery,
+) -> Result<Vec<Change>, Fault> {
     let mut sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE 1 = 1");
     if query.project.is_some() {
         sql.push_str(" AND project = ?");
@@ -300,15 +454,24 @@ pub(crate) async fn history(conn: &mut SqliteConnection, query: &HistoryQuery) -
         q = q.bind(b.0);
     }
     let rows = q.bind(i64::from(query.limit)).fetch_all(&mut *conn).await?;
-    Ok(rows.into_iter().map(ChangeRow::decode).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(ChangeRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(crate) async fn change(conn: &mut SqliteConnection, seq: ChangeSeq) -> Result<Change, Fault> {
     let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE seq = ?");
-    let row: Option<ChangeRow> = sqlx::query_as(&sql).bind(seq.0).fetch_optional(&mut *conn).await?;
+    let row: Option<ChangeRow> = sqlx::query_as(&sql)
+        .bind(seq.0)
+        .fetch_optional(&mut *conn)
+        .await?;
     match row {
         Some(row) => Ok(row.decode()?),
-        None => Err(StoreError::Constraint { message: format!("there is no change {seq} in the log") }.into()),
+        None => Err(StoreError::Constraint {
+            message: format!("there is no change {seq} in the log"),
+        }
+        .into()),
     }
 }
 
@@ -319,10 +482,14 @@ pub(crate) async fn undo_candidate(
 ) -> Result<Option<Change>, Fault> {
     let sql = format!(
         "SELECT {CHANGE_COLUMNS} FROM changes WHERE project = ? AND author = ? \
-         AND action <> 'undo' AND reverted_by IS NULL ORDER BY seq DESC LIMIT 1"
+         AND action <> ? AND reverted_by IS NULL ORDER BY seq DESC LIMIT 1"
     );
-    let row: Option<ChangeRow> =
-        sqlx::query_as(&sql).bind(project.to_string()).bind(user.to_string()).fetch_optional(&mut *conn).await?;
+    let row: Option<ChangeRow> = sqlx::query_as(&sql)
+        .bind(project.to_string())
+        .bind(user.to_string())
+        .bind(Action::Undo.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(row.map(ChangeRow::decode).transpose()?)
 }
 
@@ -333,18 +500,24 @@ pub(crate) async fn redo_candidate(
 ) -> Result<Option<Change>, Fault> {
     let sql = format!(
         "SELECT {CHANGE_COLUMNS} FROM changes WHERE project = ? AND author = ? \
-         AND action = 'undo' AND reverted_by IS NULL ORDER BY seq DESC LIMIT 1"
+         AND action = ? AND reverted_by IS NULL ORDER BY seq DESC LIMIT 1"
     );
-    let row: Option<ChangeRow> =
-        sqlx::query_as(&sql).bind(project.to_string()).bind(user.to_string()).fetch_optional(&mut *conn).await?;
+    let row: Option<ChangeRow> = sqlx::query_as(&sql)
+        .bind(project.to_string())
+        .bind(user.to_string())
+        .bind(Action::Undo.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let later: Option<i64> = sqlx::query_scalar(
         "SELECT seq FROM changes WHERE project = ? AND author = ? AND seq > ? \
-         AND action NOT IN ('undo', 'redo') LIMIT 1",
+         AND action NOT IN (?, ?) LIMIT 1",
     )
     .bind(project.to_string())
     .bind(user.to_string())
     .bind(row.seq)
+    .bind(Action::Undo.as_str())
+    .bind(Action::Redo.as_str())
     .fetch_optional(&mut *conn)
     .await?;
     if later.is_some() {

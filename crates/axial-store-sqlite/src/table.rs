@@ -9,9 +9,10 @@
 use std::sync::LazyLock;
 
 use axial_core::{
-    Case, CaseId, Code, CodeId, CodeRelation, Coding, CodingId, Color, ContentHash, Entity, EntityKind, Memo,
-    MemoId, MemoKind, MemoLink, Project, ProjectId, RelationId, RelationKind, Set, SetId, Source, SourceId,
-    SourceKind, Span, Subject, User, UserId, ValueId, Variable, VariableId, VariableValue,
+    Case, CaseId, Code, CodeId, CodeRelation, Coding, CodingId, Color, ContentHash, Entity,
+    EntityKind, Memo, MemoId, MemoKind, MemoLink, Project, ProjectId, RelationId, RelationKind,
+    Set, SetId, Source, SourceId, SourceKind, Span, Subject, User, UserId, ValueId, Variable,
+    VariableId, VariableValue,
 };
 use axial_store::StoreError;
 
@@ -31,11 +32,18 @@ pub(crate) struct Table {
 impl Table {
     fn new(name: &'static str, columns: &'static [&'static str]) -> Table {
         let marks = vec!["?"; columns.len()].join(", ");
-        let sets = columns[1..].iter().map(|c| format!("{c} = ?")).collect::<Vec<_>>().join(", ");
+        let sets = columns[1..]
+            .iter()
+            .map(|c| format!("{c} = ?"))
+            .collect::<Vec<_>>()
+            .join(", ");
         Table {
             name,
             columns,
-            insert: format!("INSERT INTO {name} ({}) VALUES ({marks})", columns.join(", ")),
+            insert: format!(
+                "INSERT INTO {name} ({}) VALUES ({marks})",
+                columns.join(", ")
+            ),
             update: format!("UPDATE {name} SET {sets} WHERE id = ? AND version = ?"),
             delete: format!("DELETE FROM {name} WHERE id = ? AND version = ?"),
             version_of: format!("SELECT version FROM {name} WHERE id = ?"),
@@ -67,7 +75,15 @@ const SOURCE: &[&str] = &[
     "revision_of",
     "version",
 ];
-const VALUE: &[&str] = &["id", "project", "variable", "subject_kind", "subject", "value", "version"];
+const VALUE: &[&str] = &[
+    "id",
+    "project",
+    "variable",
+    "subject_kind",
+    "subject",
+    "value",
+    "version",
+];
 const CODE: &[&str] = &[
     "id",
     "project",
@@ -83,12 +99,40 @@ const CODE: &[&str] = &[
     "created_at",
     "version",
 ];
-const CODING: &[&str] =
-    &["id", "project", "source", "code", "span_start", "span_end", "coder", "created_at", "version"];
-const MEMO: &[&str] = &["id", "project", "title", "body", "kind", "author", "created_at", "updated_at", "version"];
+const CODING: &[&str] = &[
+    "id",
+    "project",
+    "source",
+    "code",
+    "span_start",
+    "span_end",
+    "coder",
+    "created_at",
+    "version",
+];
+const MEMO: &[&str] = &[
+    "id",
+    "project",
+    "title",
+    "body",
+    "kind",
+    "author",
+    "created_at",
+    "updated_at",
+    "version",
+];
 const SET: &[&str] = &["id", "project", "name", "description", "members", "version"];
-const RELATION: &[&str] =
-    &["id", "project", "from_code", "to_code", "kind", "label", "created_by", "created_at", "version"];
+const RELATION: &[&str] = &[
+    "id",
+    "project",
+    "from_code",
+    "to_code",
+    "kind",
+    "label",
+    "created_by",
+    "created_at",
+    "version",
+];
 
 static TABLES: LazyLock<[Table; 11]> = LazyLock::new(|| {
     [
@@ -286,7 +330,10 @@ pub(crate) struct UserRow {
 
 impl UserRow {
     pub(crate) fn decode(self) -> Result<User, StoreError> {
-        let d = Decoder { table: "users", id: &self.id };
+        let d = Decoder {
+            table: "users",
+            id: &self.id,
+        };
         Ok(User {
             id: UserId::from_uuid(d.guid("id", &self.id)?),
             created_at: d.instant("created_at", self.created_at)?,
@@ -308,7 +355,10 @@ pub(crate) struct ProjectRow {
 
 impl ProjectRow {
     pub(crate) fn decode(self) -> Result<Project, StoreError> {
-        let d = Decoder { table: "projects", id: &self.id };
+        let d = Decoder {
+            table: "projects",
+            id: &self.id,
+        };
         Ok(Project {
             id: ProjectId::from_uuid(d.guid("id", &self.id)?),
             created_at: d.instant("created_at", self.created_at)?,
@@ -330,7 +380,10 @@ pub(crate) struct CaseRow {
 
 impl CaseRow {
     pub(crate) fn decode(self) -> Result<Case, StoreError> {
-        let d = Decoder { table: "cases", id: &self.id };
+        let d = Decoder {
+            table: "cases",
+            id: &self.id,
+        };
         Ok(Case {
             id: CaseId::from_uuid(d.guid("id", &self.id)?),
             project: ProjectId::from_uuid(d.guid("project", &self.project)?),
@@ -353,7 +406,10 @@ pub(crate) struct VariableRow {
 
 impl VariableRow {
     pub(crate) fn decode(self) -> Result<Variable, StoreError> {
-        let d = Decoder { table: "variables", id: &self.id };
+        let d = Decoder {
+            table: "variables",
+            id: &self.id,
+        };
         Ok(Variable {
             id: VariableId::from_uuid(d.guid("id", &self.id)?),
             project: ProjectId::from_uuid(d.guid("project", &self.project)?),
@@ -384,7 +440,10 @@ pub(crate) struct SourceRow {
 
 impl SourceRow {
     pub(crate) fn decode(self) -> Result<Source, StoreError> {
-        let d = Decoder { table: "sources", id: &self.id };
+        let d = Decoder {
+            table: "sources",
+            id: &self.id,
+        };
         Ok(Source {
             id: SourceId::from_uuid(d.guid("id", &self.id)?),
             project: ProjectId::from_uuid(d.guid("project", &self.project)?),
@@ -393,9 +452,13 @@ impl SourceRow {
             char_len: d.u32("char_len", self.char_len)?,
             imported_at: d.instant("imported_at", self.imported_at)?,
             imported_by: UserId::from_uuid(d.guid("imported_by", &self.imported_by)?),
-            case: d.opt_guid("case_id", self.case_id.as_deref())?.map(CaseId::from_uuid),
+            case: d
+                .opt_guid("case_id", self.case_id.as_deref())?
+                .map(CaseId::from_uuid),
             structure: d.json("structure", &self.structure)?,
-            revision_of: d.opt_guid("revision_of", self.revision_of.as_deref())?.map(SourceId::from_uuid),
+            revision_of: d
+                .opt_guid("revision_of", self.revision_of.as_deref())?
+                .map(SourceId::from_uuid),
             version: d.version(self.version)?,
             name: self.name,
             description: self.description,
@@ -416,7 +479,10 @@ pub(crate) struct ValueRow {
 
 impl ValueRow {
     pub(crate) fn decode(self) -> Result<VariableValue, StoreError> {
-        let d = Decoder { table: "variable_values", id: &self.id };
+        let d = Decoder {
+            table: "variable_values",
+            id: &self.id,
+        };
         let subject = d.guid("subject", &self.subject)?;
         let subject = match self.subject_kind.as_str() {
             "case" => Subject::Case(CaseId::from_uuid(subject)),
@@ -452,7 +518,10 @@ pub(crate) struct SetRow {
 
 impl SetRow {
     pub(crate) fn decode(self) -> Result<Set, StoreError> {
-        let d = Decoder { table: "sets", id: &self.id };
+        let d = Decoder {
+            table: "sets",
+            id: &self.id,
+        };
         Ok(Set {
             id: SetId::from_uuid(d.guid("id", &self.id)?),
             project: ProjectId::from_uuid(d.guid("project", &self.project)?),
@@ -483,11 +552,16 @@ pub(crate) struct CodeRow {
 
 impl CodeRow {
     pub(crate) fn decode(self) -> Result<Code, StoreError> {
-        let d = Decoder { table: "codes", id: &self.id };
+        let d = Decoder {
+            table: "codes",
+            id: &self.id,
+        };
         Ok(Code {
             id: CodeId::from_uuid(d.guid("id", &self.id)?),
             project: ProjectId::from_uuid(d.guid("project", &self.project)?),
-            parent: d.opt_guid("parent", self.parent.as_deref())?.map(CodeId::from_uuid),
+            parent: d
+                .opt_guid("parent", self.parent.as_deref())?
+                .map(CodeId::from_uuid),
             color: d.parse::<Color>("color", &self.color)?,
             codable: self.codable,
             created_by: UserId::from_uuid(d.guid("created_by", &self.created_by)?),
@@ -517,14 +591,21 @@ pub(crate) struct CodingRow {
 
 impl CodingRow {
     pub(crate) fn decode(self) -> Result<Coding, StoreError> {
-        let d = Decoder { table: "codings", id: &self.id };
-        let (start, end) = (d.u32("span_start", self.span_start)?, d.u32("span_end", self.span_end)?);
+        let d = Decoder {
+            table: "codings",
+            id: &self.id,
+        };
+        let (start, end) = (
+            d.u32("span_start", self.span_start)?,
+            d.u32("span_end", self.span_end)?,
+        );
         Ok(Coding {
             id: CodingId::from_uuid(d.guid("id", &self.id)?),
             project: ProjectId::from_uuid(d.guid("project", &self.project)?),
             source: SourceId::from_uuid(d.guid("source", &self.source)?),
             code: CodeId::from_uuid(d.guid("code", &self.code)?),
-            span: Span::unbounded(start, end).map_err(|e| crate::error::corrupt("codings", &self.id, e))?,
+            span: Span::unbounded(start, end)
+                .map_err(|e| crate::error::corrupt("codings", &self.id, e))?,
             coder: UserId::from_uuid(d.guid("coder", &self.coder)?),
             created_at: d.instant("created_at", self.created_at)?,
             version: d.version(self.version)?,
@@ -548,7 +629,10 @@ pub(crate) struct MemoRow {
 impl MemoRow {
     /// The memo without its links (read from `memo_links` separately).
     pub(crate) fn decode(self) -> Result<Memo, StoreError> {
-        let d = Decoder { table: "memos", id: &self.id };
+        let d = Decoder {
+            table: "memos",
+            id: &self.id,
+        };
         Ok(Memo {
             id: MemoId::from_uuid(d.guid("id", &self.id)?),
             project: ProjectId::from_uuid(d.guid("project", &self.project)?),
@@ -573,10 +657,17 @@ pub(crate) struct MemoLinkRow {
 
 impl MemoLinkRow {
     pub(crate) fn decode(&self) -> Result<MemoLink, StoreError> {
-        let d = Decoder { table: "memo_links", id: &self.memo };
+        let d = Decoder {
+            table: "memo_links",
+            id: &self.memo,
+        };
         let target = || match &self.target {
             Some(t) => d.guid("target", t),
-            None => Err(crate::error::corrupt("memo_links", &self.memo, format!("a {} link has no target", self.kind))),
+            None => Err(crate::error::corrupt(
+                "memo_links",
+                &self.memo,
+                format!("a {} link has no target", self.kind),
+            )),
         };
         Ok(match self.kind.as_str() {
             "project" => MemoLink::Project,
@@ -585,7 +676,11 @@ impl MemoLinkRow {
             "code" => MemoLink::Code(CodeId::from_uuid(target()?)),
             "coding" => MemoLink::Coding(CodingId::from_uuid(target()?)),
             other => {
-                return Err(crate::error::corrupt("memo_links", &self.memo, format!("unknown link kind '{other}'")))
+                return Err(crate::error::corrupt(
+                    "memo_links",
+                    &self.memo,
+                    format!("unknown link kind '{other}'"),
+                ))
             }
         })
     }
@@ -606,7 +701,10 @@ pub(crate) struct RelationRow {
 
 impl RelationRow {
     pub(crate) fn decode(self) -> Result<CodeRelation, StoreError> {
-        let d = Decoder { table: "relations", id: &self.id };
+        let d = Decoder {
+            table: "relations",
+            id: &self.id,
+        };
         Ok(CodeRelation {
             id: RelationId::from_uuid(d.guid("id", &self.id)?),
             project: ProjectId::from_uuid(d.guid("project", &self.project)?),
@@ -632,7 +730,11 @@ mod tests {
         assert_eq!(t.insert.matches('?').count(), t.columns.len());
         // every column but the id is set, then id and expected version
         assert_eq!(t.update.matches('?').count(), t.columns.len() + 1);
-        assert!(t.update.ends_with("WHERE id = ? AND version = ?"), "{}", t.update);
+        assert!(
+            t.update.ends_with("WHERE id = ? AND version = ?"),
+            "{}",
+            t.update
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@
 
 use std::sync::Arc;
 
-use axial_core::{Action, Change, ChangeSeq, ChangeSet, ContentHash, Entity, EntityKind, Op, ProjectId, UserId};
+use axial_core::{
+    Action, Change, ChangeSeq, ChangeSet, Code, ContentHash, Entity, EntityKind, Op, ProjectId,
+    UserId,
+};
 use axial_store::StoreError;
 use sqlx::sqlite::{SqliteArguments, SqliteConnection};
 use sqlx::{query::Query, Sqlite};
@@ -33,7 +36,6 @@ fn bind(q: Q<'_>, v: Val) -> Q<'_> {
 
 /// Applies `cs` and appends it to the log; the caller commits or rolls back.
 pub(crate) async fn commit(conn: &mut SqliteConnection, cs: &ChangeSet) -> Result<Change, Fault> {
-    let t0 = std::time::Instant::now();
     store_texts(conn, &cs.texts).await?;
     let mut rest = &cs.ops[..];
     while !rest.is_empty() {
@@ -45,12 +47,19 @@ pub(crate) async fn commit(conn: &mut SqliteConnection, cs: &ChangeSet) -> Resul
         }
         rest = &rest[n.max(1)..];
     }
-    eprintln!("ops {:?}", t0.elapsed());
     let at = axial_core::now();
     let ops = codec::json("the change's ops", &cs.ops)?;
-    eprintln!("json {:?}", t0.elapsed());
-    let seq = append_log(conn, cs.project, cs.author, at, cs.action, &cs.summary, &ops, cs.reverts).await?;
-    eprintln!("log {:?}", t0.elapsed());
+    let seq = append_log(
+        conn,
+        cs.project,
+        cs.author,
+        at,
+        cs.action,
+        &cs.summary,
+        &ops,
+        cs.reverts,
+    )
+    .await?;
     if let Some(reverted) = cs.reverts {
         mark_reverted(conn, reverted, seq).await?;
     }
@@ -67,10 +76,14 @@ pub(crate) async fn commit(conn: &mut SqliteConnection, cs: &ChangeSet) -> Resul
     })
 }
 
-async fn store_texts(conn: &mut SqliteConnection, texts: &[(ContentHash, Arc<str>)]) -> Result<(), Fault> {
+async fn store_texts(
+    conn: &mut SqliteConnection,
+    texts: &[(ContentHash, Arc<str>)],
+) -> Result<(), Fault> {
     for (hash, text) in texts {
-        let len = i64::try_from(text.chars().count())
-            .map_err(|_| StoreError::Constraint { message: format!("the text with hash {hash} is too long") })?;
+        let len = i64::try_from(text.chars().count()).map_err(|_| StoreError::Constraint {
+            message: format!("the text with hash {hash} is too long"),
+        })?;
         sqlx::query("INSERT OR IGNORE INTO source_texts (hash, text, char_len) VALUES (?, ?, ?)")
             .bind(hash.to_string())
             .bind(&**text)
@@ -107,20 +120,29 @@ async fn append_log(
     Ok(ChangeSeq(done.last_insert_rowid()))
 }
 
-async fn mark_reverted(conn: &mut SqliteConnection, reverted: ChangeSeq, by: ChangeSeq) -> Result<(), Fault> {
-    let done = sqlx::query("UPDATE changes SET reverted_by = ? WHERE seq = ? AND reverted_by IS NULL")
-        .bind(by.0)
-        .bind(reverted.0)
-        .execute(&mut *conn)
-        .await?;
+async fn mark_reverted(
+    conn: &mut SqliteConnection,
+    reverted: ChangeSeq,
+    by: ChangeSeq,
+) -> Result<(), Fault> {
+    let done =
+        sqlx::query("UPDATE changes SET reverted_by = ? WHERE seq = ? AND reverted_by IS NULL")
+            .bind(by.0)
+            .bind(reverted.0)
+            .execute(&mut *conn)
+            .await?;
     if done.rows_affected() == 1 {
         return Ok(());
     }
-    let exists: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM changes WHERE seq = ?").bind(reverted.0).fetch_optional(&mut *conn).await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT seq FROM changes WHERE seq = ?")
+        .bind(reverted.0)
+        .fetch_optional(&mut *conn)
+        .await?;
     Err(match exists {
         Some(_) => StoreError::AlreadyReverted { seq: reverted },
-        None => StoreError::Constraint { message: format!("change {reverted}, which this change reverts, is not in the log") },
+        None => StoreError::Constraint {
+            message: format!("change {reverted}, which this change reverts, is not in the log"),
+        },
     }
     .into())
 }
@@ -134,13 +156,19 @@ const BATCH_ROWS: usize = 100;
 /// written separately.
 fn batchable_run(ops: &[Op]) -> usize {
     let key = |op: &Op| match op {
-        Op::Insert { after } if after.kind() != EntityKind::Memo => Some((Verb::Insert, after.kind())),
+        Op::Insert { after } if after.kind() != EntityKind::Memo => {
+            Some((Verb::Insert, after.kind()))
+        }
         Op::Delete { before } => Some((Verb::Delete, before.kind())),
         _ => None,
     };
     match ops.first().and_then(key) {
         None => 0,
-        Some(first) => ops.iter().take(BATCH_ROWS).take_while(|op| key(op) == Some(first)).count(),
+        Some(first) => ops
+            .iter()
+            .take(BATCH_ROWS)
+            .take_while(|op| key(op) == Some(first))
+            .count(),
     }
 }
 
@@ -154,9 +182,18 @@ async fn apply_batch(conn: &mut SqliteConnection, ops: &[Op]) -> Result<(), Faul
     let inserting = matches!(ops[0], Op::Insert { .. });
     let sql = if inserting {
         let row = format!("({})", vec!["?"; t.columns.len()].join(", "));
-        format!("INSERT INTO {} ({}) VALUES {}", t.name, t.columns.join(", "), vec![row; ops.len()].join(", "))
+        format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            t.name,
+            t.columns.join(", "),
+            vec![row; ops.len()].join(", ")
+        )
     } else {
-        format!("DELETE FROM {} WHERE {}", t.name, vec!["(id = ? AND version = ?)"; ops.len()].join(" OR "))
+        format!(
+            "DELETE FROM {} WHERE {}",
+            t.name,
+            vec!["(id = ? AND version = ?)"; ops.len()].join(" OR ")
+        )
     };
     let mut q = sqlx::query(&sql);
     for op in ops {
@@ -166,17 +203,28 @@ async fn apply_batch(conn: &mut SqliteConnection, ops: &[Op]) -> Result<(), Faul
                 q = bind(q, v);
             }
         } else {
-            q = q.bind(e.guid().hyphenated().to_string()).bind(codec::version(e.version())?);
+            q = q
+                .bind(e.guid().hyphenated().to_string())
+                .bind(codec::version(e.version())?);
         }
     }
-    sqlx::query("SAVEPOINT axial_batch").execute(&mut *conn).await?;
-    let whole = matches!(q.execute(&mut *conn).await, Ok(done) if done.rows_affected() == ops.len() as u64);
+    sqlx::query("SAVEPOINT axial_batch")
+        .execute(&mut *conn)
+        .await?;
+    let whole =
+        matches!(q.execute(&mut *conn).await, Ok(done) if done.rows_affected() == ops.len() as u64);
     if whole {
-        sqlx::query("RELEASE axial_batch").execute(&mut *conn).await?;
+        sqlx::query("RELEASE axial_batch")
+            .execute(&mut *conn)
+            .await?;
         return Ok(());
     }
-    sqlx::query("ROLLBACK TO axial_batch").execute(&mut *conn).await?;
-    sqlx::query("RELEASE axial_batch").execute(&mut *conn).await?;
+    sqlx::query("ROLLBACK TO axial_batch")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("RELEASE axial_batch")
+        .execute(&mut *conn)
+        .await?;
     for op in ops {
         apply(conn, op).await?;
     }
@@ -243,7 +291,10 @@ async fn update(conn: &mut SqliteConnection, before: &Entity, after: &Entity) ->
         Err(err) => return Err(explain(conn, Verb::Update, after, err).await),
     }
     if let Entity::Memo(m) = after {
-        sqlx::query("DELETE FROM memo_links WHERE memo = ?").bind(m.id.to_string()).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM memo_links WHERE memo = ?")
+            .bind(m.id.to_string())
+            .execute(&mut *conn)
+            .await?;
         insert_links(conn, m).await?;
     }
     Ok(())
@@ -251,7 +302,9 @@ async fn update(conn: &mut SqliteConnection, before: &Entity, after: &Entity) ->
 
 async fn delete(conn: &mut SqliteConnection, before: &Entity) -> Result<(), Fault> {
     let t = table::table(before.kind());
-    let q = sqlx::query(&t.delete).bind(before.guid().hyphenated().to_string()).bind(codec::version(before.version())?);
+    let q = sqlx::query(&t.delete)
+        .bind(before.guid().hyphenated().to_string())
+        .bind(codec::version(before.version())?);
     match q.execute(&mut *conn).await {
         Ok(done) if done.rows_affected() == 0 => Err(conflict(conn, t, before).await),
         Ok(_) => Ok(()),
@@ -276,13 +329,22 @@ async fn insert_links(conn: &mut SqliteConnection, m: &axial_core::Memo) -> Resu
 /// The `Conflict` for an update or delete that matched no row.
 async fn conflict(conn: &mut SqliteConnection, t: &Table, before: &Entity) -> Fault {
     let id = before.guid().hyphenated().to_string();
-    let found: Result<Option<i64>, sqlx::Error> =
-        sqlx::query_scalar(&t.version_of).bind(&id).fetch_optional(&mut *conn).await;
+    let found: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(&t.version_of)
+        .bind(&id)
+        .fetch_optional(&mut *conn)
+        .await;
     let found = match found {
         Ok(v) => v.map(|v| axial_core::Version(u64::try_from(v).unwrap_or(0))),
         Err(e) => return e.into(),
     };
-    StoreError::Conflict { kind: before.kind(), id, label: before.label(), expected: before.version(), found }.into()
+    StoreError::Conflict {
+        kind: before.kind(),
+        id,
+        label: before.label(),
+        expected: before.version(),
+        found,
+    }
+    .into()
 }
 
 /// Words a failed statement of one op as a store error.
@@ -294,7 +356,12 @@ async fn explain(conn: &mut SqliteConnection, verb: Verb, e: &Entity, err: sqlx:
     let pk_hit = code == CONSTRAINT_PRIMARYKEY
         || (code == CONSTRAINT_UNIQUE && message.ends_with(&format!("{}.id", t.name)));
     if pk_hit && verb == Verb::Insert {
-        return StoreError::AlreadyExists { kind: e.kind(), id, label: e.label() }.into();
+        return StoreError::AlreadyExists {
+            kind: e.kind(),
+            id,
+            label: e.label(),
+        }
+        .into();
     }
     if code == CONSTRAINT_UNIQUE {
         return match taken_name(conn, e).await {
@@ -303,7 +370,11 @@ async fn explain(conn: &mut SqliteConnection, verb: Verb, e: &Entity, err: sqlx:
         };
     }
     if code == CONSTRAINT_FOREIGNKEY {
-        let worded = if verb == Verb::Delete { still_used(conn, e).await } else { missing_reference(conn, e).await };
+        let worded = if verb == Verb::Delete {
+            still_used(conn, e).await
+        } else {
+            missing_reference(conn, e).await
+        };
         return match worded {
             Ok(message) => StoreError::Constraint { message }.into(),
             Err(f) => f,
@@ -312,25 +383,47 @@ async fn explain(conn: &mut SqliteConnection, verb: Verb, e: &Entity, err: sqlx:
     err.into()
 }
 
-async fn name_of(conn: &mut SqliteConnection, table: &str, column: &str, id: &str) -> Result<String, Fault> {
+async fn name_of(
+    conn: &mut SqliteConnection,
+    table: &str,
+    column: &str,
+    id: &str,
+) -> Result<String, Fault> {
     let sql = format!("SELECT {column} FROM {table} WHERE id = ?");
-    let name: Option<String> = sqlx::query_scalar(&sql).bind(id).fetch_optional(&mut *conn).await?;
-    Ok(name.map(|n| format!("'{n}'")).unwrap_or_else(|| id.to_string()))
+    let name: Option<String> = sqlx::query_scalar(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(name
+        .map(|n| format!("'{n}'"))
+        .unwrap_or_else(|| id.to_string()))
 }
 
 /// Which uniqueness rule an insert or update broke.
 async fn taken_name(conn: &mut SqliteConnection, e: &Entity) -> Result<String, Fault> {
     Ok(match e {
-        Entity::Project(p) => format!("a project named '{}' already exists; choose another name", p.name),
+        Entity::Project(p) => format!(
+            "a project named '{}' already exists; choose another name",
+            p.name
+        ),
         Entity::Code(c) => match c.parent {
-            None => format!("a code named '{}' already exists at the top level of the code tree", c.name),
+            None => format!(
+                "a code named '{}' already exists at the top level of the code tree",
+                c.name
+            ),
             Some(parent) => {
                 let parent = name_of(conn, "codes", "name", &parent.to_string()).await?;
-                format!("a code named '{}' already exists under the same parent ({parent})", c.name)
+                format!(
+                    "a code named '{}' already exists under the same parent ({parent})",
+                    c.name
+                )
             }
         },
         Entity::Case(c) => format!("a case named '{}' already exists in this project", c.name),
-        Entity::Variable(v) => format!("a variable named '{}' already exists in this project", v.name),
+        Entity::Variable(v) => format!(
+            "a variable named '{}' already exists in this project",
+            v.name
+        ),
         Entity::Set(s) => format!("a set named '{}' already exists in this project", s.name),
         Entity::Value(v) => {
             let variable = name_of(conn, "variables", "name", &v.variable.to_string()).await?;
@@ -339,55 +432,80 @@ async fn taken_name(conn: &mut SqliteConnection, e: &Entity) -> Result<String, F
             let subject = name_of(conn, table, "name", &subject).await?;
             format!("{kind} {subject} already has a value for variable {variable}; update that value instead")
         }
-        other => format!("{} '{}' breaks a uniqueness rule of the database", other.kind(), other.label()),
+        other => format!(
+            "{} '{}' breaks a uniqueness rule of the database",
+            other.kind(),
+            other.label()
+        ),
     })
 }
 
-async fn exists(conn: &mut SqliteConnection, table: &str, key: &str, value: &str) -> Result<bool, Fault> {
+async fn exists(
+    conn: &mut SqliteConnection,
+    table: &str,
+    key: &str,
+    value: &str,
+) -> Result<bool, Fault> {
     let sql = format!("SELECT 1 FROM {table} WHERE {key} = ?");
-    let hit: Option<i64> = sqlx::query_scalar(&sql).bind(value).fetch_optional(&mut *conn).await?;
+    let hit: Option<i64> = sqlx::query_scalar(&sql)
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(hit.is_some())
 }
 
 /// Which reference of an inserted or updated entity points at nothing.
 async fn missing_reference(conn: &mut SqliteConnection, e: &Entity) -> Result<String, Fault> {
     let what = format!("{} '{}'", e.kind(), e.label());
-    match e {
-        Entity::Coding(c) => {
-            if !exists(conn, "codes", "id", &c.code.to_string()).await? {
-                return Ok(format!("{what} refers to code {}, which does not exist", c.code));
-            }
-            if !exists(conn, "sources", "id", &c.source.to_string()).await? {
-                return Ok(format!("{what} refers to source {}, which does not exist", c.source));
-            }
-        }
-        Entity::Code(c) => {
-            if let Some(parent) = c.parent {
-                if !exists(conn, "codes", "id", &parent.to_string()).await? {
-                    return Ok(format!("{what} is placed under code {parent}, which does not exist"));
-                }
-            }
-        }
-        Entity::Source(s) => {
-            if !exists(conn, "source_texts", "hash", &s.content_hash.to_string()).await? {
-                return Ok(format!(
-                    "the text of {what} (hash {}) is not in the database; include it in the change set's texts",
-                    s.content_hash
-                ));
-            }
-        }
-        _ => {}
+    // (table, key column, value, what to say when no row has that value)
+    let mut references: Vec<(&str, &str, String, String)> = match e {
+        Entity::Coding(c) => vec![
+            ("codes", "id", c.code.to_string(), format!("{what} refers to code {}, which does not exist", c.code)),
+            (
+                "sources",
+                "id",
+                c.source.to_string(),
+                format!("{what} refers to source {}, which does not exist", c.source),
+            ),
+        ],
+        Entity::Code(Code { parent: Some(parent), .. }) => vec![(
+            "codes",
+            "id",
+            parent.to_string(),
+            format!("{what} is placed under code {parent}, which does not exist"),
+        )],
+        Entity::Source(s) => vec![(
+            "source_texts",
+            "hash",
+            s.content_hash.to_string(),
+            format!(
+                "the text of {what} (hash {}) is not in the database; include it in the change set's texts",
+                s.content_hash
+            ),
+        )],
+        _ => Vec::new(),
+    };
+    if let (Some(project), false) = (e.project(), e.kind() == EntityKind::Project) {
+        references.push((
+            "projects",
+            "id",
+            project.to_string(),
+            format!("{what} belongs to project {project}, which does not exist"),
+        ));
     }
-    if let Some(project) = e.project() {
-        if e.kind() != EntityKind::Project && !exists(conn, "projects", "id", &project.to_string()).await? {
-            return Ok(format!("{what} belongs to project {project}, which does not exist"));
+    for (table, key, value, missing) in references {
+        if !exists(conn, table, key, &value).await? {
+            return Ok(missing);
         }
     }
     Ok(format!("{what} refers to something that does not exist"))
 }
 
 async fn count(conn: &mut SqliteConnection, sql: &str, id: &str) -> Result<i64, Fault> {
-    Ok(sqlx::query_scalar(sql).bind(id).fetch_one(&mut *conn).await?)
+    Ok(sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 /// What still refers to an entity whose delete broke a reference.
@@ -407,7 +525,9 @@ async fn still_used(conn: &mut SqliteConnection, e: &Entity) -> Result<String, F
             let codings = count(conn, "SELECT COUNT(*) FROM codings WHERE source = ?", &id).await?;
             format!("{what} cannot be deleted: it still has {codings} coding(s); delete them in the same change first")
         }
-        EntityKind::Project => format!("{what} still holds sources, codes or other data; delete the whole project instead"),
+        EntityKind::Project => format!(
+            "{what} still holds sources, codes or other data; delete the whole project instead"
+        ),
         _ => format!("{what} cannot be deleted: something else still refers to it"),
     })
 }
@@ -415,23 +535,49 @@ async fn still_used(conn: &mut SqliteConnection, e: &Entity) -> Result<String, F
 /// Deletes a project, all its rows and its log, and logs the deletion
 /// database-wide. Texts only this project's sources used are dropped too,
 /// unless some remaining log entry still mentions them (undo may need them).
-pub(crate) async fn delete_project(conn: &mut SqliteConnection, project: ProjectId, author: UserId) -> Result<(), Fault> {
+pub(crate) async fn delete_project(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+    author: UserId,
+) -> Result<(), Fault> {
     let id = project.to_string();
-    let name: Option<String> =
-        sqlx::query_scalar("SELECT name FROM projects WHERE id = ?").bind(&id).fetch_optional(&mut *conn).await?;
-    let Some(name) = name else {
-        return Err(StoreError::NotFound { kind: EntityKind::Project, id }.into());
-    };
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT DISTINCT content_hash FROM sources WHERE project = ?")
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM projects WHERE id = ?")
         .bind(&id)
-        .fetch_all(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    for table in
-        ["codings", "memos", "relations", "variable_values", "sets", "codes", "variables", "sources", "cases", "changes"]
-    {
-        sqlx::query(&format!("DELETE FROM {table} WHERE project = ?")).bind(&id).execute(&mut *conn).await?;
+    let Some(name) = name else {
+        return Err(StoreError::NotFound {
+            kind: EntityKind::Project,
+            id,
+        }
+        .into());
+    };
+    let hashes: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT content_hash FROM sources WHERE project = ?")
+            .bind(&id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for table in [
+        "codings",
+        "memos",
+        "relations",
+        "variable_values",
+        "sets",
+        "codes",
+        "variables",
+        "sources",
+        "cases",
+        "changes",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE project = ?"))
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
     }
-    sqlx::query("DELETE FROM projects WHERE id = ?").bind(&id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM projects WHERE id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
     let hashes = codec::json("text hashes", &hashes)?;
     sqlx::query(
         "DELETE FROM source_texts WHERE hash IN (SELECT value FROM json_each(?)) \
@@ -442,6 +588,16 @@ pub(crate) async fn delete_project(conn: &mut SqliteConnection, project: Project
     .execute(&mut *conn)
     .await?;
     let summary = format!("deleted project '{name}'");
-    append_log(conn, None, author, axial_core::now(), Action::ProjectUpdate, &summary, "[]", None).await?;
+    append_log(
+        conn,
+        None,
+        author,
+        axial_core::now(),
+        Action::ProjectUpdate,
+        &summary,
+        "[]",
+        None,
+    )
+    .await?;
     Ok(())
 }

@@ -15,12 +15,10 @@ pub const SUPPORTED_TABLES: &str = ".csv, .tsv, .xlsx";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
-    #[error(
-        "{file} is {size} bytes, more than the {limit}-byte limit: split it into smaller files"
-    )]
+    #[error("{file} is {}, more than the {} limit: split it into smaller files", size_text(*size), size_text(*limit))]
     TooLarge { file: String, size: u64, limit: u64 },
 
-    #[error("{file} unpacks to more than {limit} bytes in '{part}' (a ZIP bomb or a damaged file): re-save it and try again")]
+    #[error("{file} unpacks to more than {} in '{part}' (a ZIP bomb or a damaged file): re-save it and try again", size_text(*limit))]
     TooLargeUnpacked {
         file: String,
         part: String,
@@ -61,7 +59,7 @@ pub enum ImportError {
     Encrypted { file: String },
 
     #[error(
-        "{file} is a {kind} table, not a document: import it as a survey (one source per row)"
+        "{file} is a table ({kind}), not a document: import it as a survey (one source per row)"
     )]
     NotADocument { file: String, kind: SourceKind },
 
@@ -71,6 +69,23 @@ pub enum ImportError {
         sheet: String,
         available: String,
     },
+}
+
+/// A byte count in words: "512 bytes", "3.4 KiB", "200 MiB".
+fn size_text(bytes: u64) -> String {
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let value = format!("{value:.1}");
+    let value = value.strip_suffix(".0").unwrap_or(&value);
+    format!("{value} {}", UNITS[unit])
 }
 
 impl ImportError {
@@ -97,5 +112,26 @@ impl ImportError {
             kind,
             detail: detail.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_in_words() {
+        assert_eq!(size_text(512), "512 bytes");
+        assert_eq!(size_text(3500), "3.4 KiB");
+        assert_eq!(size_text(200 * 1024 * 1024), "200 MiB");
+        assert_eq!(size_text(200 * 1024 * 1024 + 1), "200 MiB");
+        assert_eq!(size_text(5 * 1024 * 1024 * 1024 * 1024), "5120 GiB");
+    }
+
+    #[test]
+    fn every_error_names_its_file() {
+        let e = ImportError::TooLarge { file: "big.pdf".into(), size: 300 * 1024 * 1024, limit: 200 * 1024 * 1024 };
+        assert_eq!(e.to_string(), "big.pdf is 300 MiB, more than the 200 MiB limit: split it into smaller files");
+        assert_eq!(e.file(), "big.pdf");
     }
 }

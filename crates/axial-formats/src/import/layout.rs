@@ -168,18 +168,23 @@ const ROLE_LABELS: &[&str] = &[
 /// The speaker label at the start of a line, if the line looks like
 /// `Label: words`.
 pub(crate) fn label_of(line: &str) -> Option<&str> {
-    let (colon, _) = line
+    // Markdown emphasis around the label: "**Interviewer**:" or "**P07:**".
+    let marker = ["**", "__"].into_iter().find(|m| line.starts_with(m)).unwrap_or("");
+    let body = &line[marker.len()..];
+    let (colon, _) = body
         .char_indices()
         .take(MAX_LABEL_CHARS + 2)
         .find(|&(_, c)| c == ':' || c == '：')?;
-    let ascii_colon = line[colon..].starts_with(':');
-    let after = &line[colon + if ascii_colon { 1 } else { '：'.len_utf8() }..];
+    let ascii_colon = body[colon..].starts_with(':');
+    let after = &body[colon + if ascii_colon { 1 } else { '：'.len_utf8() }..];
+    let after = after.strip_prefix(marker).unwrap_or(after);
     // "10:30" and "http://" are not labels; after a full-width colon (CJK
     // text) no space is expected.
     if ascii_colon && !(after.is_empty() || after.starts_with(char::is_whitespace)) {
         return None;
     }
-    let label = line[..colon].trim_end();
+    let label = body[..colon].trim_end();
+    let label = label.strip_suffix(marker).unwrap_or(label).trim_end();
     let n = label.chars().count();
     if n == 0 || n > MAX_LABEL_CHARS {
         return None;
@@ -376,6 +381,9 @@ mod tests {
             None
         );
         assert_eq!(label_of("Zoë：全角"), Some("Zoë"));
+        assert_eq!(label_of("**Interviewer**: hi"), Some("Interviewer"));
+        assert_eq!(label_of("__P07:__ hi"), Some("P07"));
+        assert_eq!(label_of("**Bold** text: no"), None);
         assert!(role_like("P07") && role_like("Participant #3") && role_like("I"));
         assert!(
             !role_like("Pam") && !role_like("Intake") && !role_like("Alice") && !role_like("Al")

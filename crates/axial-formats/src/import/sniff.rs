@@ -50,6 +50,8 @@ pub(crate) enum Content {
         encrypted: bool,
     },
     Image(&'static str),
+    /// Bytes that are neither a known format nor text.
+    Binary,
     /// Anything else: text (or binary that the text decoder will refuse).
     Other,
 }
@@ -83,6 +85,7 @@ impl Content {
             Content::Zip(Package::Archive | Package::Unreadable) => "a ZIP archive".into(),
             Content::Ole { .. } => "an old-style Office file (.doc/.xls)".into(),
             Content::Image(what) => format!("a {what} image"),
+            Content::Binary => "unrecognised binary data".into(),
             Content::Other => "plain text".into(),
         }
     }
@@ -133,6 +136,9 @@ pub(crate) fn sniff(bytes: &[u8]) -> Content {
         if bytes.starts_with(magic) {
             return Content::Image(what);
         }
+    }
+    if super::text::looks_like_binary(bytes) {
+        return Content::Binary;
     }
     Content::Other
 }
@@ -220,7 +226,8 @@ pub fn detect_kind(file_name: &str, bytes: &[u8]) -> Result<SourceKind, ImportEr
         }
         SourceKind::Pdf | SourceKind::Rtf => Err(mislabelled()),
         _ => match content {
-            Content::Other => Ok(claimed),
+            // The text decoder refuses binary content with its own error.
+            Content::Other | Content::Binary => Ok(claimed),
             _ => Err(mislabelled()),
         },
     }

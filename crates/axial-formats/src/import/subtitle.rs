@@ -248,9 +248,14 @@ fn srt_payload(lines: &[&str]) -> (String, String) {
 /// "Zoë: words" → ("Zoë", "words") when the prefix looks like a name.
 fn prefixed_speaker(text: String) -> (String, String) {
     if let Some(label) = label_of(&text).filter(|l| name_like(l)) {
-        let words = text[label.len()..]
-            .trim_start()
-            .trim_start_matches([':', '：'])
+        // The label is a slice of `text`; the words start after its colon.
+        let label_end = label.as_ptr() as usize - text.as_ptr() as usize + label.len();
+        let rest = &text[label_end..];
+        let words = rest
+            .find([':', '：'])
+            .map(|i| &rest[i..])
+            .unwrap_or(rest)
+            .trim_start_matches([':', '：', '*', '_'])
             .trim()
             .to_string();
         if !words.is_empty() {

@@ -39,7 +39,7 @@ pub(crate) fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, ImportError> {
         });
     }
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
-    if head.contains(&0) {
+    if many_nuls(head) {
         if let Some(encoding) = bomless_utf16(head) {
             let (text, _) = encoding.decode_without_bom_handling(bytes);
             warnings.push(format!(
@@ -91,6 +91,25 @@ pub(crate) fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, ImportError> {
     })
 }
 
+/// A stray NUL or two in a text (a bad export) is removed later with a
+/// warning; more than that means UTF-16 without a BOM, or binary.
+fn many_nuls(head: &[u8]) -> bool {
+    head.iter().filter(|&&b| b == 0).count() > (head.len() / 1000).max(2)
+}
+
+/// True when the start of a file without a byte-order mark is neither text
+/// nor UTF-16 text: the text decoder would refuse it as binary.
+pub(crate) fn looks_like_binary(bytes: &[u8]) -> bool {
+    if Encoding::for_bom(bytes).is_some() {
+        return false;
+    }
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    if many_nuls(head) {
+        return bomless_utf16(head).is_none();
+    }
+    looks_binary(head)
+}
+
 /// UTF-16 without a byte-order mark shows as a zero in every other byte.
 fn bomless_utf16(head: &[u8]) -> Option<&'static Encoding> {
     if head.len() < 4 {
@@ -109,7 +128,7 @@ fn bomless_utf16(head: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// More than one byte in ten is a control character that text does not use.
+/// More than one byte in twenty is a control character that text does not use.
 fn looks_binary(head: &[u8]) -> bool {
     if head.is_empty() {
         return false;
@@ -117,10 +136,11 @@ fn looks_binary(head: &[u8]) -> bool {
     let odd = head
         .iter()
         .filter(|&&b| {
-            (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x0b | 0x1a)) || b == 0x7f
+            // NUL is counted separately (see `many_nuls`).
+            (b > 0 && b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x0b | 0x1a)) || b == 0x7f
         })
         .count();
-    odd * 10 > head.len()
+    odd * 20 > head.len()
 }
 
 /// The normalisation every importer applies: CRLF and CR become LF, form
@@ -215,6 +235,8 @@ mod tests {
         check_decode(b"\xFF\xFEZ\x00o\x00\xEB\x00", "Zoë", 0);
         check_decode(b"\xFE\xFF\x00Z\x00o\x00\xEB", "Zoë", 0);
         check_decode(b"Z\x00o\x00\xEB\x00 \x00a\x00", "Zoë a", 1);
+        // One stray NUL is text (it is removed later, with a warning).
+        check_decode(b"Zo\xC3\xAB\x00 wrote", "Zoë\u{0} wrote", 0);
         // Windows-1252: ë is 0xEB, the curly quotes 0x93/0x94.
         let d = decode("t.txt", b"Zo\xEB said \x93na\xEFve\x94 twice").expect("decodes");
         assert_eq!(d.text, "Zoë said \u{201c}naïve\u{201d} twice");
@@ -227,7 +249,7 @@ mod tests {
 
     #[test]
     fn refuses_binary() {
-        let err = decode("photo.txt", b"GIF89a\x00\x01\x02\x03").expect_err("binary");
+        let err = decode("photo.txt", b"GIF89a\x00\x01\x00\x02\x00\x03").expect_err("binary");
         assert_eq!(
             err,
             ImportError::Binary {

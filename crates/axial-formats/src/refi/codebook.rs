@@ -36,15 +36,7 @@ pub fn read_qdc(
     project: ProjectId,
 ) -> Result<(Codebook, LossReport), RefiError> {
     let root = xml::parse(xml, "codebook.qdc", opts.limits.max_xml_bytes)?;
-    let (codes, sets, origin, report) = import_codebook(&root, "codebook.qdc", opts, project)?;
-    Ok((
-        Codebook {
-            codes,
-            sets,
-            origin,
-        },
-        report,
-    ))
+    import_codebook(&root, "codebook.qdc", opts, project)
 }
 
 /// Writes a `.qdc` codebook. `codes` must hold at least one code (the

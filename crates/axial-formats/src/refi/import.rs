@@ -24,7 +24,7 @@ use super::description::{parse_category, parse_code, parse_memo};
 use super::export::{value_id, NAMESPACE};
 use super::offsets::{slice, SourceText, Unit};
 use super::xml::Element;
-use super::{Bundle, ImportOptions, LossReport, RefiError};
+use super::{Bundle, Codebook, ImportOptions, LossReport, RefiError};
 
 const SOURCE_ELEMENTS: [&str; 5] = [
     "TextSource",
@@ -196,7 +196,7 @@ pub(crate) fn import_codebook(
     entry: &str,
     opts: &ImportOptions,
     project: ProjectId,
-) -> Result<(Vec<Code>, Vec<Set>, Option<String>, LossReport), RefiError> {
+) -> Result<(Codebook, LossReport), RefiError> {
     if root.name != "CodeBook" {
         return Err(RefiError::NotRefi {
             entry: entry.into(),
@@ -253,7 +253,7 @@ pub(crate) fn import_codebook(
         }
     }
     let (b, r) = cx.finish()?;
-    Ok((b.codes, b.sets, origin, r))
+    Ok((Codebook { codes: b.codes, sets: b.sets, origin }, r))
 }
 
 fn axial_payload(el: &Element) -> Option<serde_json::Value> {

@@ -20,7 +20,7 @@
 //! |---|---|
 //! | project name, description, created_at | `Project@name`, `Project/Description`, `@creationDateTime` |
 //! | project id | `<?axial {"project":…}?>` in `Project` (REFI has no project GUID) |
-//! | user | `User@guid`, `@name` = display name, `@id` = handle; created_at in `<?axial?>` |
+//! | user | `User@guid`, `@name` = display name, `@id` = handle; created_at in the `<?axial?>` of `<Users>` (User must stay empty) |
 //! | code | `Code` nested as the tree; `@isCodable` = codable; `@color`; `Description` = definition + `## Inclusion` / `## Exclusion` / `## Example` sections; creator and time in `<?axial?>` |
 //! | variable | `Variable@typeOfVariable`: Text, Integer, Float (decimal), Date, Boolean; a category is Text with `## Allowed values` in its Description |
 //! | case | `Case` with Description, `VariableValue`s and a `SourceRef` per source of the case |
@@ -38,7 +38,9 @@
 //! match) and a leading U+FEFF is dropped on import, so texts holding CRLF
 //! or starting with U+FEFF do not come back byte-identical. A code
 //! definition that itself contains a line `## Inclusion` (or Exclusion,
-//! Example) after a blank line is read back as a section. Characters XML 1.0
+//! Example) after a blank line is read back as a section, and a Text
+//! variable whose description ends in an `## Allowed values` list of `- `
+//! lines is read back as a category. Characters XML 1.0
 //! cannot hold (C0 controls other than tab/newline/CR, U+FFFE/U+FFFF) are an
 //! export error outside source texts.
 //!
@@ -136,7 +138,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_total_uncompressed: 4 << 30,
+            // Media entries are checked by declared size only (never unpacked),
+            // so the total is generous; 2 GiB per entry is the standard's own cap.
+            max_total_uncompressed: 16 << 30,
             max_entry_uncompressed: 2 << 30,
             max_ratio: 200,
             max_entries: 20_000,
