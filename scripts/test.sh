@@ -36,13 +36,6 @@ if [ "$status" -ne 0 ]; then
   echo "cargo test failed" >&2
   exit 1
 fi
-passed=$(grep -oE '^test result: ok\. [0-9]+ passed' target/test-output.txt | awk '{s+=$4} END {print s+0}')
 
-browser_passed=0
-if [ -x tests/browser/run.sh ]; then
-  echo "== browser tests"
-  tests/browser/run.sh
-  browser_passed=$(cat target/browser-passed 2>/dev/null || echo 0)
-fi
-
-echo "$((passed + browser_passed)) passed, 0 failed"
+echo "== browser tests"
+bash tests/browser/run.sh

@@ -334,8 +334,7 @@ pub fn compare(
         k
     ];
     // Per code and pair: (text length, NVivo kappa) of every text.
-    let mut per_text_pairs: Vec<Vec<Vec<SizedKappa>>> =
-        vec![vec![Vec::new(); pair_list.len()]; k];
+    let mut per_text_pairs: Vec<Vec<Vec<SizedKappa>>> = vec![vec![Vec::new(); pair_list.len()]; k];
     let mut out_texts = Vec::with_capacity(texts.len());
     let mut seg_tables: Vec<Vec<(u64, u64, u64)>> =
         vec![vec![(0, 0, 0); k]; params.overlap_thresholds.len()];
@@ -1125,5 +1124,147 @@ fn existence_summary(rows: &[(bool, bool, usize)], k: usize) -> ExistenceAgreeme
         cohen_kappa: cohen,
         codes_used,
         kappa_n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(coder: UserId, code: CodeId, a: u32, b: u32) -> CodedSegment {
+        CodedSegment {
+            coder,
+            code,
+            span: Span::unbounded(a, b).expect("non-empty test span"),
+        }
+    }
+
+    fn check_disagreements(
+        segments: Vec<CodedSegment>,
+        coders: &[UserId],
+        code: CodeId,
+        expect: &[(u32, u32, usize)],
+    ) {
+        let params = AgreementParams {
+            coders: coders.to_vec(),
+            codes: vec![ComparedCode {
+                id: code,
+                name: "c".into(),
+            }],
+            overlap_thresholds: vec![],
+        };
+        let text = ComparedText {
+            source: None,
+            len: 20,
+            segments,
+            coverage: HashMap::new(),
+        };
+        let report = compare(&params, &[text]).expect("valid input");
+        let got: Vec<(u32, u32, usize)> = report.texts[0]
+            .disagreements
+            .iter()
+            .map(|d| (d.span.start().0, d.span.end().0, d.coded_by.len()))
+            .collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn disagreements_side_by_side() {
+        let (a, b, c) = (UserId::new(), UserId::new(), UserId::new());
+        let k = CodeId::new();
+        check_disagreements(
+            vec![seg(a, k, 0, 10), seg(b, k, 5, 12)],
+            &[a, b],
+            k,
+            &[(0, 5, 1), (10, 12, 1)],
+        );
+        check_disagreements(vec![seg(a, k, 0, 10), seg(b, k, 0, 10)], &[a, b], k, &[]);
+        // Three coders: the run splits where the set of coders coding changes.
+        check_disagreements(
+            vec![seg(a, k, 0, 10), seg(b, k, 0, 6), seg(c, k, 4, 6)],
+            &[a, b, c],
+            k,
+            &[(0, 4, 2), (6, 10, 1)],
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_errors() {
+        let a = UserId::new();
+        let params = AgreementParams {
+            coders: vec![a],
+            codes: vec![],
+            overlap_thresholds: vec![],
+        };
+        assert!(matches!(
+            compare(&params, &[]),
+            Err(AnalysisError::Parameter {
+                parameter: "coders",
+                ..
+            })
+        ));
+        let params = AgreementParams {
+            coders: vec![a, UserId::new()],
+            codes: vec![],
+            overlap_thresholds: vec![101],
+        };
+        assert!(compare(&params, &[]).is_err());
+        let k = CodeId::new();
+        let params = AgreementParams {
+            coders: vec![a, UserId::new()],
+            codes: vec![ComparedCode {
+                id: k,
+                name: "k".into(),
+            }],
+            overlap_thresholds: vec![],
+        };
+        let text = ComparedText {
+            source: None,
+            len: 5,
+            segments: vec![seg(a, k, 2, 9)],
+            coverage: HashMap::new(),
+        };
+        let e = compare(&params, &[text]).expect_err("segment past the end");
+        assert!(e.to_string().contains("text 0, segment 0"), "{e}");
+    }
+
+    #[test]
+    fn corpus_adapter_compares_coders_per_source() {
+        use crate::corpus::sample::Sample;
+        let mut s = Sample::new();
+        // A second coder repeats the first coding of source 0 exactly and misses the rest.
+        let other = UserId::new();
+        let mut copy = s.codings[0].clone();
+        copy.id = axial_core::CodingId::new();
+        copy.coder = other;
+        s.codings.push(copy);
+        let first = s.codings[0].coder;
+        let corpus = s.corpus();
+        let report = compare_corpus(
+            &corpus,
+            &[first, other],
+            &[s.efficiency],
+            &[90],
+            &CoverageMap::new(),
+        )
+        .expect("known code");
+        assert_eq!(report.texts.len(), 4);
+        let t0 = &report.texts[0].codes[0].pairs[0];
+        assert_eq!(
+            (t0.counts.both, t0.counts.first_only, t0.counts.second_only),
+            (14, 0, 0)
+        );
+        assert_eq!(t0.nvivo_kappa, Some(1.0));
+        let t1 = &report.texts[1].codes[0].pairs[0];
+        assert_eq!(t1.cohen_kappa, Some(0.0), "one coder coded nothing here");
+        assert_eq!(report.segments[0].agreements, 2);
+        assert!(compare_corpus(
+            &corpus,
+            &[first, other],
+            &[CodeId::new()],
+            &[],
+            &CoverageMap::new()
+        )
+        .is_err());
     }
 }

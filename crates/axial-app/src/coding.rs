@@ -399,6 +399,9 @@ impl App {
             })
             .collect::<Result<_, AppError>>()?;
         let mut out = Vec::with_capacity(codings.len());
+        // Per source: its text, attributes and attribution label, worked out once.
+        let mut per_source: HashMap<SourceId, (std::sync::Arc<crate::LoadedText>, BTreeMap<String, String>, String)> =
+            HashMap::new();
         for c in codings {
             let Some(source) = ctx.sources.get(&c.source) else {
                 continue;
@@ -410,7 +413,11 @@ impl App {
             }) {
                 continue;
             }
-            let text = self.text(source).await?;
+            if !per_source.contains_key(&source.id) {
+                let text = self.text(source).await?;
+                per_source.insert(source.id, (text, ctx.attributes(case), ctx.label(source)));
+            }
+            let (text, attributes, label) = &per_source[&source.id];
             let (code_name, code_path) = paths.get(&c.code).cloned().unwrap_or_default();
             let seg_text = text.slice(c.span).to_string();
             let before_start = c.span.start().0.saturating_sub(q.context);
@@ -435,7 +442,7 @@ impl App {
                 source: source.name.clone(),
                 source_id: source.id,
                 case: case.and_then(|id| ctx.case_names.get(&id).cloned()),
-                attributes: ctx.attributes(case),
+                attributes: attributes.clone(),
                 start: c.span.start().0,
                 end: c.span.end().0,
                 first_line: text.lines.line_of(c.span.start()) + 1,
@@ -454,7 +461,7 @@ impl App {
                     .created_at
                     .format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default(),
-                attribution: ctx.label(source),
+                attribution: label.clone(),
             });
         }
         Ok(out)
@@ -553,7 +560,7 @@ impl Attribution {
         })
     }
 
-    fn case_value(
+    pub(crate) fn case_value(
         &self,
         case: Option<CaseId>,
         source: Option<SourceId>,
@@ -563,7 +570,7 @@ impl Attribution {
             .or_else(|| source.and_then(|s| self.values.get(&(Subject::Source(s), var))))
     }
 
-    fn attributes(&self, case: Option<CaseId>) -> BTreeMap<String, String> {
+    pub(crate) fn attributes(&self, case: Option<CaseId>) -> BTreeMap<String, String> {
         let Some(c) = case else {
             return BTreeMap::new();
         };

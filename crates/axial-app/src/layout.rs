@@ -413,7 +413,13 @@ mod tests {
             vec![],
             &[("joy", 6, 13), ("talk", 3, 20), ("end", 21, 24)],
             LayoutRange::default(),
-            concat!("TODO"),
+            concat!(
+                "lines 1..=4 of 4, lanes 2\n",
+                "1@0/0|I: hi 😀 there| talk[3..13 u16 3..14 L0 first] joy[6..13 u16 6..14 L1 first last]\n",
+                "2@15/16|R: well| talk[0..5 u16 0..5 L0 last] end[6..7 u16 6..7 L1 first]\n",
+                "3@23/24|| end[0..0 u16 0..0 L1 last]\n",
+                "4@24/25|end|\n",
+            ),
         );
     }
 
@@ -442,7 +448,12 @@ mod tests {
                 from_line: Some(2),
                 to_line: Some(9),
             },
-            concat!("TODO"),
+            concat!(
+                "lines 2..=4 of 4, lanes 2\n",
+                "2@7/7|two| x[0..2 u16 0..2 L0 last]\n",
+                "3@11/11|B: three|<B> z[3..7 u16 3..7 L0 first last]\n",
+                "4@20/20|four|\n",
+            ),
         );
     }
 }

@@ -11,29 +11,45 @@ use std::sync::Arc;
 use axial_core::{Project, ProjectId, User, UserId};
 use axial_store::{Store, StoreError};
 
+mod analysis;
+/// The statistics crate, for the parameter and result types of the analysis use cases.
+pub use axial_analysis;
 pub mod bench;
 mod cases;
 mod codebook;
 mod coding;
 pub mod demo;
 mod error;
+mod exchange;
 mod history;
 mod layout;
 mod memos;
 mod project;
+mod report;
 mod search;
 mod sources;
 mod texts;
 mod workspace;
 
+pub use analysis::{
+    AgreementRequest, AgreementView, AnalysisData, ContradictionView, CooccurrenceView,
+    DisagreementView, KwicRow, KwicView, MatrixView, NegativeView, QueryRequest, QuerySegment,
+    QueryView, Restriction, SaturationRequest, SaturationView, SourceAgreementRow, WordsView,
+    SAVED_QUERY_PREFIX,
+};
 pub use cases::{AttributeSheetReport, CaseSummary};
 pub use codebook::{CodeNode, CodeUsage, MergePreview};
 pub use coding::{ApplyTarget, Segment, SegmentQuery};
 pub use error::AppError;
+pub use exchange::{
+    CodebookImport, Conversion, ExchangeCounts, ExchangeError, Loss, LossReport, ProjectImport,
+    RefiError,
+};
 pub use history::HistoryEntry;
 pub use layout::{layout_source, LayoutCode, LayoutLine, LayoutRange, LineSegment, SourceLayout};
+pub use report::ThemeReportRequest;
 pub use search::{SearchHit, SearchQuery};
-pub use sources::{ImportOutcome, ImportRequest, SurveyImport};
+pub use sources::{BatchImporter, ImportOutcome, ImportRequest, SurveyImport};
 pub use texts::{LoadedText, TextCache};
 
 /// Largest file the importers accept.

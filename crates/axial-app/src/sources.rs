@@ -30,7 +30,7 @@ pub struct ImportRequest {
 #[derive(Debug, Clone)]
 pub enum ImportOutcome {
     Imported {
-        source: Source,
+        source: Box<Source>,
         warnings: Vec<String>,
     },
     /// The same text is already in the project.
@@ -111,63 +111,20 @@ impl App {
     }
 
     /// Imports one document into its own transaction.
-    pub async fn import_document(
-        &self,
-        actor: &Actor,
-        project: &Project,
-        req: ImportRequest,
-    ) -> Result<ImportOutcome, AppError> {
-        let file_name = req.file_name.clone();
-        let bytes = req.bytes;
-        let doc = tokio::task::spawn_blocking(move || import::import_document(&file_name, &bytes))
-            .await
-            .map_err(|e| AppError::Internal(format!("importer stopped: {e}")))??;
-        let hash = content_hash(&doc.text);
+    pub async fn import_document(&self, actor: &Actor, project: &Project, req: ImportRequest) -> Result<ImportOutcome, AppError> {
+        self.batch_importer(project).await?.import(actor, req).await
+    }
+
+    /// An importer for many files: reads what the project holds once, then
+    /// imports each file in its own transaction.
+    pub async fn batch_importer(&self, project: &Project) -> Result<BatchImporter, AppError> {
         let sources = self.store.sources(project.id).await?;
-        if let Some(existing) = sources.iter().find(|s| s.content_hash == hash) {
-            return Ok(ImportOutcome::Duplicate {
-                existing: existing.name.clone(),
-            });
-        }
-        let taken: HashSet<String> = sources.iter().map(|s| s.name.clone()).collect();
-        let wanted = match &req.name {
-            Some(n) => axial_core::validate_name("source", n)?,
-            None => axial_core::validate_name("source", &file_stem(&req.file_name))?,
-        };
-        let name = unique_name(&taken, &wanted);
-        let mut cs = ChangeSet::new(
-            Some(project.id),
-            actor.id(),
-            Action::SourceImport,
-            format!("imported '{name}'"),
-        );
-        let case = match &req.case {
-            Some(c) => Some(self.case_for(project, c, &mut cs).await?),
-            None => None,
-        };
-        let loaded = Arc::new(LoadedText::new(Arc::from(doc.text.as_str())));
-        let source = Source {
-            id: SourceId::new(),
-            project: project.id,
-            name,
-            kind: doc.kind,
-            content_hash: hash,
-            char_len: loaded.char_len(),
-            imported_at: axial_core::now(),
-            imported_by: actor.id(),
-            case,
-            description: doc.title.clone().unwrap_or_default(),
-            structure: doc.structure,
-            revision_of: None,
-            version: Version::FIRST,
-        };
-        cs.texts.push((hash, loaded.text.clone()));
-        cs.push(Op::insert(Entity::Source(source.clone())));
-        self.store.commit(cs).await?;
-        self.texts.put(hash, loaded);
-        Ok(ImportOutcome::Imported {
-            source,
-            warnings: doc.warnings,
+        Ok(BatchImporter {
+            app: self.clone(),
+            project: project.clone(),
+            hashes: sources.iter().map(|s| (s.content_hash, s.name.clone())).collect(),
+            names: sources.iter().map(|s| s.name.clone()).collect(),
+            cases: self.store.cases(project.id).await?.into_iter().map(|c| (c.name, c.id)).collect(),
         })
     }
 
@@ -552,6 +509,80 @@ impl App {
         cs.push(Op::delete(Entity::Source(current)));
         self.store.commit(cs).await?;
         Ok(n)
+    }
+}
+
+/// Imports files one by one (each in its own transaction), remembering what
+/// the project already holds so that every file costs the same.
+pub struct BatchImporter {
+    app: App,
+    project: Project,
+    hashes: std::collections::HashMap<ContentHash, String>,
+    names: HashSet<String>,
+    cases: HashMap<String, CaseId>,
+}
+
+impl BatchImporter {
+    pub async fn import(&mut self, actor: &Actor, req: ImportRequest) -> Result<ImportOutcome, AppError> {
+        let file_name = req.file_name.clone();
+        let bytes = req.bytes;
+        let (doc, hash, loaded) = tokio::task::spawn_blocking(move || {
+            import::import_document(&file_name, &bytes).map(|doc| {
+                let hash = content_hash(&doc.text);
+                let loaded = Arc::new(LoadedText::new(Arc::from(doc.text.as_str())));
+                (doc, hash, loaded)
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("importer stopped: {e}")))??;
+        if let Some(existing) = self.hashes.get(&hash) {
+            return Ok(ImportOutcome::Duplicate { existing: existing.clone() });
+        }
+        let wanted = match &req.name {
+            Some(n) => axial_core::validate_name("source", n)?,
+            None => axial_core::validate_name("source", &file_stem(&req.file_name))?,
+        };
+        let name = unique_name(&self.names, &wanted);
+        let mut cs = ChangeSet::new(Some(self.project.id), actor.id(), Action::SourceImport, format!("imported '{name}'"));
+        let case = match &req.case {
+            Some(c) => {
+                let c = axial_core::validate_name("case", c)?;
+                Some(match self.cases.get(&c) {
+                    Some(id) => *id,
+                    None => {
+                        let case = Case { id: CaseId::new(), project: self.project.id, name: c.clone(), description: String::new(), version: Version::FIRST };
+                        cs.push(Op::insert(Entity::Case(case.clone())));
+                        case.id
+                    }
+                })
+            }
+            None => None,
+        };
+        let source = Source {
+            id: SourceId::new(),
+            project: self.project.id,
+            name: name.clone(),
+            kind: doc.kind,
+            content_hash: hash,
+            char_len: loaded.char_len(),
+            imported_at: axial_core::now(),
+            imported_by: actor.id(),
+            case,
+            description: doc.title.clone().unwrap_or_default(),
+            structure: doc.structure,
+            revision_of: None,
+            version: Version::FIRST,
+        };
+        cs.texts.push((hash, loaded.text.clone()));
+        cs.push(Op::insert(Entity::Source(source.clone())));
+        self.app.store.commit(cs).await?;
+        if let (Some(c), Some(id)) = (&req.case, case) {
+            self.cases.insert(c.trim().to_string(), id);
+        }
+        self.app.texts.put(hash, loaded);
+        self.hashes.insert(hash, name.clone());
+        self.names.insert(name);
+        Ok(ImportOutcome::Imported { source: Box::new(source), warnings: doc.warnings })
     }
 }
 

@@ -35,6 +35,13 @@ pub enum Command {
     Project(ProjectCmd),
     /// Import files and folders (text, Markdown, HTML, DOCX, ODT, RTF, PDF, VTT, SRT, CSV/XLSX surveys)
     Import(ImportArgs),
+    /// Export the project as REFI-QDA: `export qdpx FILE` (whole project) or `export qdc FILE` (codebook)
+    #[command(subcommand)]
+    Export(crate::exchange::ExportCmd),
+    /// Import a REFI-QDA project (.qdpx or .qde) from another QDA program as a new project
+    ImportProject(crate::exchange::ImportProjectArgs),
+    /// Merge a codebook (.qdc, or CSV: name, parent, description, colour) into the project
+    ImportCodebook(crate::exchange::ImportCodebookArgs),
     /// List the sources of the project
     Sources,
     /// Print a source with line numbers and its codings marked
@@ -70,6 +77,33 @@ pub enum Command {
     Stats,
     /// Build the built-in demo study (idempotent)
     Demo(DemoArgs),
+    /// Serve the browser workspace and the HTTP API
+    Serve(ServeArgs),
+    /// Analyses and reports: matrix, cooccurrence, query, negative, saturation, agreement, words, kwic, report
+    #[command(flatten)]
+    Analysis(crate::analysis::AnalysisCmd),
+    /// Time import, search, retrieval and coding on a synthetic corpus (in a temporary database)
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BenchCorpus {
+    /// 40 transcripts of 2,000 words (a quick check)
+    Small,
+    /// 1,000 transcripts of 8,000 words, 200 codes, 100,000 codings
+    W2,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[arg(long, value_enum, default_value = "w2")]
+    pub corpus: BenchCorpus,
+    /// Repetitions of each timed operation
+    #[arg(long, default_value_t = 15)]
+    pub runs: usize,
+    /// Keep the benchmark database at this path instead of a temporary one
+    #[arg(long)]
+    pub keep: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -393,4 +427,16 @@ pub struct DemoArgs {
     /// Serve the demo in the browser afterwards
     #[arg(long)]
     pub serve: bool,
+    #[command(flatten)]
+    pub server: ServeArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback only until accounts exist)
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub addr: std::net::SocketAddr,
+    /// Open the workspace in the default browser
+    #[arg(long)]
+    pub open: bool,
 }

@@ -63,6 +63,10 @@ fn read_body(
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Bench(a) = &cli.command {
+        crate::bench::run(a, cli.json).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = crate::db::open(cli.db.as_deref()).await?;
     let app = App::new(store);
     let actor = app.local_user(&user_name(&cli)).await?;
@@ -80,6 +84,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !crate::import::run(&app, &actor, &p, a, json).await? {
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::Export(cmd) => crate::exchange::export(&app, &project(&app).await?, cmd, json).await?,
+        Command::ImportProject(a) => crate::exchange::import_project(&app, &actor, a, json).await?,
+        Command::ImportCodebook(a) => {
+            crate::exchange::import_codebook(&app, &actor, &project(&app).await?, a, json).await?
         }
         Command::Sources => {
             let p = project(&app).await?;
@@ -331,6 +340,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Bench(_) => unreachable!("handled before the database is opened"),
+        Command::Serve(a) => serve(&app, a, None).await?,
+        Command::Analysis(cmd) => {
+            crate::analysis::run(&app, &actor, &project(&app).await?, cmd, json).await?
+        }
         Command::Demo(a) => {
             let quiet = json;
             let (p, r) = app
@@ -351,7 +365,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             if a.serve {
-                bail!("the browser workspace is not part of this build yet; explore the demo with `axial code tree`, `axial segments CODE` and `axial show SOURCE --lines`");
+                serve(&app, &a.server, Some(&p)).await?;
             }
         }
     }
@@ -1050,5 +1064,31 @@ async fn memo_cmd(
             }
         }
     }
+    Ok(())
+}
+
+/// Serves the workspace until Ctrl+C.
+async fn serve(app: &App, a: &ServeArgs, project: Option<&Project>) -> anyhow::Result<()> {
+    let cfg = axial_server::ServerConfig::default();
+    axial_server::check_bind_address(&a.addr, &cfg).map_err(|e| anyhow!(e))?;
+    let listener = tokio::net::TcpListener::bind(a.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}: is another program (or another `axial serve`) using it? try --addr 127.0.0.1:0", a.addr))?;
+    let addr = listener.local_addr()?;
+    let url = match project {
+        Some(p) => format!("http://{addr}/#/p/{}", p.id),
+        None => format!("http://{addr}/"),
+    };
+    println!("Axial is serving the workspace at {url}  (Ctrl+C stops it)");
+    if a.open {
+        let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
+        if let Err(e) = std::process::Command::new(opener).arg(&url).spawn() {
+            eprintln!("warning: could not open a browser ({e}); open {url} yourself");
+        }
+    }
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    axial_server::serve(listener, app.clone(), cfg, shutdown).await.context("the server stopped")?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use axial_app::{Actor, App, ImportOutcome, ImportRequest, SurveyImport};
+use axial_app::{Actor, App, BatchImporter, ImportOutcome, ImportRequest, SurveyImport};
 use axial_core::Project;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -112,6 +112,7 @@ pub async fn run(
             .expect("the progress template is valid")
             .progress_chars("=> "),
     );
+    let mut importer = app.batch_importer(project).await?;
     for path in &files {
         let name = path
             .file_name()
@@ -120,7 +121,7 @@ pub async fn run(
             .to_string();
         bar.set_message(name.clone());
         let display = path.display().to_string();
-        let res = import_one(app, actor, project, a, path, &name, case_re.as_ref()).await;
+        let res = import_one(app, &mut importer, actor, project, a, path, &name, case_re.as_ref()).await;
         let r = match res {
             Ok(Outcome::Doc(ImportOutcome::Imported { source, warnings })) => FileResult {
                 file: display,
@@ -219,8 +220,10 @@ enum Outcome {
     Survey(usize),
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn import_one(
     app: &App,
+    importer: &mut BatchImporter,
     actor: &Actor,
     project: &Project,
     a: &ImportArgs,
@@ -265,9 +268,7 @@ async fn import_one(
         _ => None,
     };
     Ok(Outcome::Doc(
-        app.import_document(
-            actor,
-            project,
+        importer.import(actor,
             ImportRequest {
                 file_name: name.to_string(),
                 bytes,

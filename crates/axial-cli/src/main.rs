@@ -6,9 +6,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod analysis;
 mod args;
+mod bench;
 mod commands;
 mod db;
+mod exchange;
 mod import;
 mod output;
 mod show;

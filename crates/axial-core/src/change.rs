@@ -231,6 +231,9 @@ impl Entity {
 }
 
 /// One entity-level step of a change.
+// An update holds two entities; boxing them would not save memory (every op
+// holds at least one entity) and would add an allocation per op.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",

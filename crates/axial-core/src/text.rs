@@ -209,7 +209,7 @@ impl TextIndex {
         let mut n = 0usize;
         let mut u16 = 0usize;
         for (b, c) in text.char_indices() {
-            if n % STRIDE == 0 {
+            if n.is_multiple_of(STRIDE) {
                 bytes_at.push(b);
                 utf16_at.push(u16);
             }

@@ -107,7 +107,7 @@ impl B {
         }
     }
     fn user(&mut self, handle: &str, display: &str) -> UserId {
-        let id = UserId::derived(NS, handle);
+        let id = UserId::derived(NS, &format!("user/{handle}"));
         self.b.users.push(User {
             id,
             name: handle.into(),
@@ -118,7 +118,7 @@ impl B {
         id
     }
     fn source(&mut self, name: &str, text: &str, kind: SourceKind, by: UserId) -> SourceId {
-        let id = SourceId::derived(NS, name);
+        let id = SourceId::derived(NS, &format!("source/{name}"));
         self.b.sources.push(Source {
             id,
             project: self.b.project.id,
@@ -138,7 +138,7 @@ impl B {
         id
     }
     fn code(&mut self, name: &str, parent: Option<CodeId>, by: UserId) -> CodeId {
-        let id = CodeId::derived(NS, name);
+        let id = CodeId::derived(NS, &format!("code/{name}"));
         let n = self.b.codes.len();
         self.b.codes.push(Code {
             id,
@@ -172,7 +172,7 @@ impl B {
         id
     }
     fn case(&mut self, name: &str) -> CaseId {
-        let id = CaseId::derived(NS, name);
+        let id = CaseId::derived(NS, &format!("case/{name}"));
         self.b.cases.push(Case {
             id,
             project: self.b.project.id,
@@ -183,7 +183,7 @@ impl B {
         id
     }
     fn variable(&mut self, name: &str, kind: VariableKind, description: &str) -> VariableId {
-        let id = VariableId::derived(NS, name);
+        let id = VariableId::derived(NS, &format!("variable/{name}"));
         self.b.variables.push(Variable {
             id,
             project: self.b.project.id,
@@ -225,7 +225,7 @@ impl B {
         links: Vec<MemoLink>,
         author: UserId,
     ) -> MemoId {
-        let id = MemoId::derived(NS, title);
+        let id = MemoId::derived(NS, &format!("memo/{title}"));
         self.b.memos.push(Memo {
             id,
             project: self.b.project.id,
@@ -853,7 +853,8 @@ fn build(plan: &Plan) -> Bundle {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // No failure-persistence file: failures print their minimal input instead.
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_bundles_round_trip(plan in plan_strategy()) {

@@ -48,15 +48,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// A 300,000-character transcript with 2,000 codings over 10 codes.
 async fn add_long_transcript(app: &App) -> Result<(), Box<dyn std::error::Error>> {
     let actor = app.local_user("researcher").await?;
-    let project = app.create_project(&actor, "Long transcript", "a generated long interview for scrolling tests").await?;
+    let project = app
+        .create_project(
+            &actor,
+            "Long transcript",
+            "a generated long interview for scrolling tests",
+        )
+        .await?;
     let text = axial_server::bench::long_transcript(300_000);
-    let req = ImportRequest { file_name: "long interview.txt".into(), bytes: text.into_bytes(), name: None, case: None };
-    let ImportOutcome::Imported { source, .. } = app.import_document(&actor, &project, req).await? else {
+    let req = ImportRequest {
+        file_name: "long interview.txt".into(),
+        bytes: text.into_bytes(),
+        name: None,
+        case: None,
+    };
+    let ImportOutcome::Imported { source, .. } = app.import_document(&actor, &project, req).await?
+    else {
         return Err("the long transcript was already there".into());
     };
     let mut codes = Vec::new();
     for i in 0..10 {
-        codes.push(app.create_code(&actor, &project, &format!("theme {i}"), None, None, "", true).await?);
+        codes.push(
+            app.create_code(
+                &actor,
+                &project,
+                &format!("theme {i}"),
+                None,
+                None,
+                "",
+                true,
+            )
+            .await?,
+        );
     }
     let spans = axial_server::bench::coding_spans(source.char_len, 2000);
     for (i, code) in codes.iter().enumerate() {
@@ -64,7 +87,10 @@ async fn add_long_transcript(app: &App) -> Result<(), Box<dyn std::error::Error>
             .iter()
             .skip(i)
             .step_by(codes.len())
-            .map(|&(a, b)| axial_core::Span::new(a, b, source.char_len).map(|s| (source.clone(), s)))
+            .map(|&(a, b)| {
+                axial_core::Span::new(a, b, source.char_len)
+                    .map(|s| (axial_core::Source::clone(&source), s))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         app.apply_spans(&actor, &project, code, mine).await?;
     }

@@ -14,9 +14,42 @@ use tower::ServiceExt;
 use crate::{router, ServerConfig};
 
 const WORDS: &[&str] = &[
-    "the", "practice", "patients", "we", "always", "targets", "time", "really", "quality", "care", "nurse", "felt", "because",
-    "system", "audit", "pressure", "listen", "team", "manager", "week", "data", "said", "never", "trust", "paperwork", "café",
-    "naïve", "rôle", "😀", "and", "of", "to", "it", "was", "just", "about",
+    "the",
+    "practice",
+    "patients",
+    "we",
+    "always",
+    "targets",
+    "time",
+    "really",
+    "quality",
+    "care",
+    "nurse",
+    "felt",
+    "because",
+    "system",
+    "audit",
+    "pressure",
+    "listen",
+    "team",
+    "manager",
+    "week",
+    "data",
+    "said",
+    "never",
+    "trust",
+    "paperwork",
+    "café",
+    "naïve",
+    "rôle",
+    "😀",
+    "and",
+    "of",
+    "to",
+    "it",
+    "was",
+    "just",
+    "about",
 ];
 
 /// A deterministic interview transcript of about `chars` code points:
@@ -28,7 +61,11 @@ pub fn long_transcript(chars: usize) -> String {
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut turn = 0usize;
     while n < chars {
-        let speaker = if turn % 2 == 0 { "Interviewer: " } else { "Participant: " };
+        let speaker = if turn.is_multiple_of(2) {
+            "Interviewer: "
+        } else {
+            "Participant: "
+        };
         out.push_str(speaker);
         n += speaker.len();
         seed ^= seed << 13;
@@ -82,18 +119,51 @@ pub struct LayoutTiming {
 /// Builds a project holding one `chars`-long transcript with `codings`
 /// codings in `app`, then times `GET …/layout` of the whole source `runs`
 /// times (after one warm-up that loads the text cache).
-pub async fn measure_layout(app: &App, chars: usize, codings: usize, runs: usize) -> Result<LayoutTiming, String> {
+pub async fn measure_layout(
+    app: &App,
+    chars: usize,
+    codings: usize,
+    runs: usize,
+) -> Result<LayoutTiming, String> {
     let err = |e: axial_app::AppError| e.to_string();
     let actor = app.local_user("bench").await.map_err(err)?;
-    let project = app.create_project(&actor, &format!("layout bench {}", uuid::Uuid::new_v4().simple()), "").await.map_err(err)?;
+    let project = app
+        .create_project(
+            &actor,
+            &format!("layout bench {}", uuid::Uuid::new_v4().simple()),
+            "",
+        )
+        .await
+        .map_err(err)?;
     let text = long_transcript(chars);
-    let req = ImportRequest { file_name: "bench.txt".into(), bytes: text.into_bytes(), name: None, case: None };
-    let ImportOutcome::Imported { source, .. } = app.import_document(&actor, &project, req).await.map_err(err)? else {
+    let req = ImportRequest {
+        file_name: "bench.txt".into(),
+        bytes: text.into_bytes(),
+        name: None,
+        case: None,
+    };
+    let ImportOutcome::Imported { source, .. } = app
+        .import_document(&actor, &project, req)
+        .await
+        .map_err(err)?
+    else {
         return Err("the bench transcript was a duplicate".into());
     };
     let mut codes = Vec::new();
     for i in 0..10 {
-        codes.push(app.create_code(&actor, &project, &format!("theme {i}"), None, None, "", true).await.map_err(err)?);
+        codes.push(
+            app.create_code(
+                &actor,
+                &project,
+                &format!("theme {i}"),
+                None,
+                None,
+                "",
+                true,
+            )
+            .await
+            .map_err(err)?,
+        );
     }
     let spans = coding_spans(source.char_len, codings);
     for (i, code) in codes.iter().enumerate() {
@@ -101,20 +171,36 @@ pub async fn measure_layout(app: &App, chars: usize, codings: usize, runs: usize
             .iter()
             .skip(i)
             .step_by(codes.len())
-            .map(|&(a, b)| axial_core::Span::new(a, b, source.char_len).map(|s| (source.clone(), s)))
+            .map(|&(a, b)| {
+                axial_core::Span::new(a, b, source.char_len)
+                    .map(|s| (axial_core::Source::clone(&source), s))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        app.apply_spans(&actor, &project, code, mine).await.map_err(err)?;
+        app.apply_spans(&actor, &project, code, mine)
+            .await
+            .map_err(err)?;
     }
     let router = router(app.clone(), ServerConfig::default());
-    let uri = format!("/api/v1/projects/{}/sources/{}/layout", project.id, source.id);
+    let uri = format!(
+        "/api/v1/projects/{}/sources/{}/layout",
+        project.id, source.id
+    );
     let mut times = Vec::with_capacity(runs);
     let mut bytes = 0;
     for i in 0..=runs {
-        let req = Request::get(&uri).body(Body::empty()).map_err(|e| e.to_string())?;
+        let req = Request::get(&uri)
+            .body(Body::empty())
+            .map_err(|e| e.to_string())?;
         let t = Instant::now();
-        let resp = router.clone().oneshot(req).await.map_err(|e| e.to_string())?;
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.map_err(|e| e.to_string())?;
+        let resp = router
+            .clone()
+            .oneshot(req)
+            .await
+            .map_err(|e| e.to_string())?;
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .map_err(|e| e.to_string())?;
         let dt = t.elapsed();
         bytes = body.len();
         if i > 0 {

@@ -38,11 +38,19 @@ pub(crate) struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), fields: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError { fields: vec![field.to_string()], ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message) }
+        ApiError {
+            fields: vec![field.to_string()],
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
@@ -56,13 +64,23 @@ impl ApiError {
     /// A failure whose cause must not reach the client: logged, then hidden.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!("internal error: {cause}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message, fields: self.fields } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                fields: self.fields,
+            },
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }
@@ -73,19 +91,29 @@ impl From<AppError> for ApiError {
         let msg = e.to_string();
         match e {
             AppError::Store(s) => from_store(s),
-            AppError::NotFound { .. } | AppError::NoProject => ApiError::new(S::NOT_FOUND, "not_found", msg),
-            AppError::Ambiguous { .. } | AppError::WhichProject { .. } => ApiError::new(S::BAD_REQUEST, "ambiguous", msg),
+            AppError::NotFound { .. } | AppError::NoProject => {
+                ApiError::new(S::NOT_FOUND, "not_found", msg)
+            }
+            AppError::Ambiguous { .. } | AppError::WhichProject { .. } => {
+                ApiError::new(S::BAD_REQUEST, "ambiguous", msg)
+            }
             AppError::Name(ref n) => {
                 let field = match n {
-                    axial_core::NameError::Empty { what } | axial_core::NameError::TooLong { what, .. } | axial_core::NameError::Control { what, .. } => *what,
+                    axial_core::NameError::Empty { what }
+                    | axial_core::NameError::TooLong { what, .. }
+                    | axial_core::NameError::Control { what, .. } => *what,
                 };
                 ApiError::invalid(field, msg)
             }
             AppError::Span(_) => ApiError::invalid("span", msg),
             AppError::Value { ref field, .. } => ApiError::invalid(&field.clone(), msg),
-            AppError::Invalid(_) | AppError::Import(_) => ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid", msg),
+            AppError::Invalid(_) | AppError::Import(_) => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid", msg)
+            }
             AppError::Exists(_) => ApiError::new(S::CONFLICT, "exists", msg),
-            AppError::InUse { .. } | AppError::CannotRevert { .. } => ApiError::new(S::CONFLICT, "conflict", msg),
+            AppError::InUse { .. } | AppError::CannotRevert { .. } => {
+                ApiError::new(S::CONFLICT, "conflict", msg)
+            }
             AppError::NothingTo(_) => ApiError::new(S::CONFLICT, "nothing_to_do", msg),
             AppError::Busy { .. } => ApiError::new(S::SERVICE_UNAVAILABLE, "busy", msg),
             AppError::Internal(cause) => ApiError::internal(cause),
@@ -98,7 +126,9 @@ fn from_store(e: StoreError) -> ApiError {
     let msg = e.to_string();
     match e {
         StoreError::NotFound { .. } => ApiError::new(S::NOT_FOUND, "not_found", msg),
-        StoreError::Conflict { .. } | StoreError::AlreadyReverted { .. } => ApiError::new(S::CONFLICT, "conflict", msg),
+        StoreError::Conflict { .. } | StoreError::AlreadyReverted { .. } => {
+            ApiError::new(S::CONFLICT, "conflict", msg)
+        }
         StoreError::AlreadyExists { .. } => ApiError::new(S::CONFLICT, "exists", msg),
         StoreError::Constraint { .. } => ApiError::new(S::CONFLICT, "constraint", msg),
         StoreError::Locked { .. } => ApiError::new(S::SERVICE_UNAVAILABLE, "busy", msg),
@@ -109,7 +139,11 @@ fn from_store(e: StoreError) -> ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> ApiError {
         let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_request" };
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_request"
+        };
         ApiError::new(status, code, r.body_text())
     }
 }
@@ -129,7 +163,11 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 impl From<axum::extract::multipart::MultipartError> for ApiError {
     fn from(r: axum::extract::multipart::MultipartError) -> ApiError {
         let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_request" };
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_request"
+        };
         ApiError::new(status, code, r.body_text())
     }
 }
@@ -146,7 +184,12 @@ mod tests {
 
     fn check(e: AppError, status: u16, code: &str) {
         let api = ApiError::from(e);
-        assert_eq!((api.status.as_u16(), api.code), (status, code), "{}", api.message);
+        assert_eq!(
+            (api.status.as_u16(), api.code),
+            (status, code),
+            "{}",
+            api.message
+        );
     }
 
     #[test]
@@ -154,13 +197,22 @@ mod tests {
         check(AppError::NothingTo("undo"), 409, "nothing_to_do");
         check(AppError::Invalid("bad".into()), 422, "invalid");
         check(AppError::Exists("dup".into()), 409, "exists");
-        check(AppError::Store(StoreError::NotFound { kind: axial_core::EntityKind::Code, id: "x".into() }), 404, "not_found");
+        check(
+            AppError::Store(StoreError::NotFound {
+                kind: axial_core::EntityKind::Code,
+                id: "x".into(),
+            }),
+            404,
+            "not_found",
+        );
         check(AppError::Internal("disk on fire".into()), 500, "internal");
     }
 
     #[test]
     fn internal_errors_hide_their_cause() {
-        let api = ApiError::from(AppError::Store(StoreError::Backend { detail: "secret path /home/x".into() }));
+        let api = ApiError::from(AppError::Store(StoreError::Backend {
+            detail: "secret path /home/x".into(),
+        }));
         assert_eq!(api.message, "internal error");
     }
 }

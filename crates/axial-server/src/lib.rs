@@ -47,12 +47,20 @@ pub(crate) struct AppState {
 
 impl AppState {
     fn new(app: App, cfg: ServerConfig) -> AppState {
-        AppState { app, cfg, csrf: Arc::from(security::new_token()), actor: Arc::new(OnceCell::new()) }
+        AppState {
+            app,
+            cfg,
+            csrf: Arc::from(security::new_token()),
+            actor: Arc::new(OnceCell::new()),
+        }
     }
 
     /// The local user every change is recorded under.
     pub async fn actor(&self) -> Result<Actor, ApiError> {
-        let actor = self.actor.get_or_try_init(|| async { self.app.local_user(&local_user_name()).await }).await?;
+        let actor = self
+            .actor
+            .get_or_try_init(|| async { self.app.local_user(&local_user_name()).await })
+            .await?;
         Ok(actor.clone())
     }
 }
@@ -76,7 +84,9 @@ pub fn router(app: App, cfg: ServerConfig) -> axum::Router {
 
 /// The OpenAPI 3 document of the API (what `/api/v1/openapi.json` serves).
 pub fn openapi_json() -> String {
-    api::openapi().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    api::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
 /// Serves until `shutdown` resolves. The caller binds the listener (tests
@@ -88,8 +98,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
-    check_bind_address(&addr, &cfg).map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e))?;
-    axum::serve(listener, router(app, cfg)).with_graceful_shutdown(shutdown).await
+    check_bind_address(&addr, &cfg)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e))?;
+    axum::serve(listener, router(app, cfg))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Refuses non-loopback addresses unless the configuration allows them.
@@ -109,7 +122,12 @@ mod tests {
 
     fn check(addr: &str, allow: bool, ok: bool) {
         let a: SocketAddr = addr.parse().expect("test addresses parse");
-        let got = check_bind_address(&a, &ServerConfig { allow_non_loopback: allow });
+        let got = check_bind_address(
+            &a,
+            &ServerConfig {
+                allow_non_loopback: allow,
+            },
+        );
         assert_eq!(got.is_ok(), ok, "{addr} allow={allow}: {got:?}");
         if let Err(e) = got {
             assert!(e.contains("no user accounts"), "{e}");

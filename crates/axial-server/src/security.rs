@@ -34,12 +34,18 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 
 /// A fresh random token (two v4 UUIDs: 244 random bits).
 pub fn new_token() -> String {
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 /// Adds the guards and headers around the whole router.
 pub fn wrap(router: Router, state: AppState) -> Router {
-    router.layer(middleware::from_fn_with_state(state, guard)).layer(DefaultBodyLimit::max(JSON_LIMIT))
+    router
+        .layer(middleware::from_fn_with_state(state, guard))
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
 }
 
 async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -67,16 +73,26 @@ fn check_request(state: &AppState, method: &Method, headers: &HeaderMap) -> Resu
     }
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if site != "same-origin" && site != "none" {
-            return Err(ApiError::forbidden("csrf", format!("cross-site request refused (Sec-Fetch-Site: {site})")));
+            return Err(ApiError::forbidden(
+                "csrf",
+                format!("cross-site request refused (Sec-Fetch-Site: {site})"),
+            ));
         }
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let same = host.is_some_and(|h| origin == format!("http://{h}") || origin == format!("https://{h}"));
+        let same = host
+            .is_some_and(|h| origin == format!("http://{h}") || origin == format!("https://{h}"));
         if !same {
-            return Err(ApiError::forbidden("csrf", format!("request from another origin ({origin}) refused")));
+            return Err(ApiError::forbidden(
+                "csrf",
+                format!("request from another origin ({origin}) refused"),
+            ));
         }
     }
-    let token = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let token = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !constant_time_eq(token.as_bytes(), state.csrf.as_bytes()) {
         return Err(ApiError::forbidden(
             "csrf",
@@ -101,17 +117,36 @@ fn is_loopback_host(host: &str) -> bool {
         host.rsplit_once(':').map(|(n, _)| n).unwrap_or(host)
     };
     let name = name.to_ascii_lowercase();
-    name == "localhost" || name.ends_with(".localhost") || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn with_headers(mut resp: Response, no_cache: bool) -> Response {
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     if no_cache {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -124,10 +159,23 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for ok in ["localhost", "localhost:7878", "127.0.0.1:80", "127.0.0.2", "[::1]:7878", "app.localhost:1"] {
+        for ok in [
+            "localhost",
+            "localhost:7878",
+            "127.0.0.1:80",
+            "127.0.0.2",
+            "[::1]:7878",
+            "app.localhost:1",
+        ] {
             assert!(is_loopback_host(ok), "{ok}");
         }
-        for bad in ["evil.example:7878", "10.0.0.1", "[::2]:1", "localhost.evil.example", "[::1"] {
+        for bad in [
+            "evil.example:7878",
+            "10.0.0.1",
+            "[::2]:1",
+            "localhost.evil.example",
+            "[::1",
+        ] {
             assert!(!is_loopback_host(bad), "{bad}");
         }
     }

@@ -12,8 +12,21 @@ use axum::Router;
 
 /// (path under `ui/`, content type, bytes).
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("index.html", "text/html; charset=utf-8", include_bytes!("../ui/index.html")),
-    ("app.css", "text/css; charset=utf-8", include_bytes!("../ui/app.css")),
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_bytes!("../ui/index.html"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../ui/app.css"),
+    ),
+    (
+        "icon.svg",
+        "image/svg+xml",
+        include_bytes!("../ui/icon.svg"),
+    ),
     ("js/main.js", JS, include_bytes!("../ui/js/main.js")),
     ("js/api.js", JS, include_bytes!("../ui/js/api.js")),
     ("js/dom.js", JS, include_bytes!("../ui/js/dom.js")),
@@ -27,12 +40,17 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/memos.js", JS, include_bytes!("../ui/js/memos.js")),
     ("js/search.js", JS, include_bytes!("../ui/js/search.js")),
     ("js/history.js", JS, include_bytes!("../ui/js/history.js")),
+    ("js/exchange.js", JS, include_bytes!("../ui/js/exchange.js")),
+    ("js/analysis.js", JS, include_bytes!("../ui/js/analysis.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
 
 pub fn router() -> Router {
-    Router::new().route("/", get(index)).route("/assets/{*path}", get(asset))
+    Router::new()
+        .route("/", get(index))
+        .route("/favicon.ico", get(|| async { serve("icon.svg") }))
+        .route("/assets/{*path}", get(asset))
 }
 
 async fn index() -> Response {
@@ -50,8 +68,10 @@ fn serve(path: &str) -> Response {
     match ASSETS.iter().find(|(p, _, _)| *p == path) {
         Some((_, ctype, bytes)) => {
             let mut r = (StatusCode::OK, *bytes).into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             r
         }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
@@ -69,9 +89,14 @@ mod tests {
         for (path, _, bytes) in ASSETS.iter().filter(|(p, _, _)| p.ends_with(".js")) {
             let src = std::str::from_utf8(bytes).expect("UI sources are UTF-8");
             for line in src.lines().filter(|l| l.starts_with("import ")) {
-                let Some(spec) = line.split(['\'', '"']).nth(1) else { continue };
+                let Some(spec) = line.split(['\'', '"']).nth(1) else {
+                    continue;
+                };
                 let target = format!("js/{}", spec.trim_start_matches("./"));
-                assert!(ASSETS.iter().any(|(p, _, _)| *p == target), "{path} imports {spec}, which is not embedded");
+                assert!(
+                    ASSETS.iter().any(|(p, _, _)| *p == target),
+                    "{path} imports {spec}, which is not embedded"
+                );
             }
         }
     }
@@ -79,8 +104,17 @@ mod tests {
     #[test]
     fn no_inline_script_or_style_in_the_page() {
         let html = std::str::from_utf8(ASSETS[0].2).expect("index.html is UTF-8");
-        assert!(!html.contains("<script>"), "inline scripts are blocked by the CSP");
-        assert!(!html.contains("style="), "inline styles are blocked by the CSP");
-        assert!(!html.contains("onclick"), "inline handlers are blocked by the CSP");
+        assert!(
+            !html.contains("<script>"),
+            "inline scripts are blocked by the CSP"
+        );
+        assert!(
+            !html.contains("style="),
+            "inline styles are blocked by the CSP"
+        );
+        assert!(
+            !html.contains("onclick"),
+            "inline handlers are blocked by the CSP"
+        );
     }
 }

@@ -85,6 +85,10 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Serializes this process's write transactions (see the crate docs).
     write_gate: Mutex<()>,
+    /// Decoded sources by id. A source is re-read whenever its version in the
+    /// database differs, so the cache never serves a stale value; it only
+    /// saves decoding unchanged rows (their layout JSON is large).
+    sources_cache: std::sync::Mutex<std::collections::HashMap<SourceId, Source>>,
     path: Option<PathBuf>,
     /// How errors name the database: its path, or "the in-memory database".
     place: String,
@@ -158,6 +162,7 @@ impl SqliteStore {
         let store = SqliteStore {
             pool,
             write_gate: Mutex::new(()),
+            sources_cache: Default::default(),
             path,
             place,
         };
@@ -262,7 +267,22 @@ impl Store for SqliteStore {
         read!(self, counts(project))
     }
     async fn sources(&self, project: ProjectId) -> Result<Vec<Source>, StoreError> {
-        read!(self, sources(project))
+        let mut conn = self.conn().await?;
+        let stamps = read::source_versions(&mut conn, project).await.map_err(|f| self.fail(f))?;
+        let missing: Vec<SourceId> = {
+            let cache = self.sources_cache.lock().expect("sources cache lock is never poisoned");
+            stamps.iter().filter(|(id, v)| cache.get(id).is_none_or(|s| s.version != *v)).map(|(id, _)| *id).collect()
+        };
+        let fetched = if missing.is_empty() {
+            Vec::new()
+        } else {
+            read::sources_by_id(&mut conn, project, &missing).await.map_err(|f| self.fail(f))?
+        };
+        let mut cache = self.sources_cache.lock().expect("sources cache lock is never poisoned");
+        for s in fetched {
+            cache.insert(s.id, s);
+        }
+        Ok(stamps.iter().filter_map(|(id, _)| cache.get(id).cloned()).collect())
     }
     async fn source(&self, id: SourceId) -> Result<Source, StoreError> {
         read!(self, source(id))

@@ -319,7 +319,7 @@ pub(crate) fn link_columns(l: &MemoLink) -> (&'static str, Option<String>) {
 
 // ---- rows read back ----
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct UserRow {
     id: String,
     name: String,
@@ -344,7 +344,7 @@ impl UserRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct ProjectRow {
     id: String,
     name: String,
@@ -369,7 +369,7 @@ impl ProjectRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct CaseRow {
     id: String,
     project: String,
@@ -394,7 +394,7 @@ impl CaseRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct VariableRow {
     id: String,
     project: String,
@@ -421,7 +421,7 @@ impl VariableRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct SourceRow {
     id: String,
     project: String,
@@ -466,7 +466,7 @@ impl SourceRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct ValueRow {
     id: String,
     project: String,
@@ -506,7 +506,7 @@ impl ValueRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct SetRow {
     id: String,
     project: String,
@@ -533,7 +533,7 @@ impl SetRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct CodeRow {
     id: String,
     project: String,
@@ -544,6 +544,7 @@ pub(crate) struct CodeRow {
     inclusion: String,
     exclusion: String,
     example: String,
+    #[serde(deserialize_with = "bool_from_int")]
     codable: bool,
     created_by: String,
     created_at: i64,
@@ -576,7 +577,7 @@ impl CodeRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct CodingRow {
     id: String,
     project: String,
@@ -613,7 +614,7 @@ impl CodingRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct MemoRow {
     id: String,
     project: String,
@@ -648,7 +649,7 @@ impl MemoRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct MemoLinkRow {
     pub memo: String,
     kind: String,
@@ -686,7 +687,7 @@ impl MemoLinkRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct RelationRow {
     id: String,
     project: String,
@@ -756,5 +757,16 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), kinds.len());
+    }
+}
+
+/// SQLite keeps booleans as 0 and 1.
+fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    use serde::Deserialize;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Ok(b),
+        serde_json::Value::Number(n) if n.as_i64() == Some(0) => Ok(false),
+        serde_json::Value::Number(n) if n.as_i64() == Some(1) => Ok(true),
+        other => Err(serde::de::Error::custom(format!("expected 0 or 1, found {other}"))),
     }
 }

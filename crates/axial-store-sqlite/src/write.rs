@@ -8,7 +8,10 @@
 //! primary key to detect an existing id, an update or delete runs
 //! `… WHERE id = ? AND version = ?` and looks the row up only when nothing
 //! matched, and a constraint failure is explained (which name is taken,
-//! which reference is missing) only after it happened.
+//! which reference is missing) only after it happened. Runs of inserts or
+//! deletes of one kind (a QDPX import's 100,000 codings) go in multi-row
+//! statements of up to 100 rows; a run that fails is replayed op by op to
+//! report the exact op.
 
 use std::sync::Arc;
 

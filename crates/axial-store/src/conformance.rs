@@ -78,6 +78,7 @@ suite!(
     counts_match_contents,
     snapshot_equals_individual_reads,
     missing_things_are_not_found,
+    long_runs_of_like_ops_fail_at_the_exact_op,
 );
 
 /// Runs every conformance test against a fresh store from `make`; after all
@@ -2130,6 +2131,79 @@ pub async fn missing_things_are_not_found(store: &dyn Store) {
         store.change(ChangeSeq(999_999)).await.is_err(),
         "a change that is not in the log"
     );
+}
+
+pub async fn long_runs_of_like_ops_fail_at_the_exact_op(store: &dyn Store) {
+    let st = study(store, "Long runs").await;
+    let (p, u) = (st.fx.p(), st.fx.u());
+    let many: Vec<Coding> = (0..250u32)
+        .map(|i| new_coding(p, st.sources[i as usize % 2].id, st.other.id, i, i + 1, u))
+        .collect();
+    // an existing id deep inside a long run of inserts
+    let mut ops: Vec<Op> = many
+        .iter()
+        .cloned()
+        .map(|c| Op::insert(Entity::Coding(c)))
+        .collect();
+    ops.insert(170, Op::insert(Entity::Coding(st.codings[1].clone())));
+    match commit_err(store, st.fx.change(Action::CodingApply, ops)).await {
+        StoreError::AlreadyExists { kind, id, .. } => {
+            assert_eq!(
+                (kind, id),
+                (EntityKind::Coding, st.codings[1].id.to_string())
+            )
+        }
+        other => panic!("expected AlreadyExists, got {other:?}"),
+    }
+    let count = store.counts(p).await.expect("counts").codings;
+    assert_eq!(count, st.codings.len() as u64, "none of the run was kept");
+
+    let ops: Vec<Op> = many
+        .iter()
+        .cloned()
+        .map(|c| Op::insert(Entity::Coding(c)))
+        .collect();
+    commit_ok(store, st.fx.change(Action::CodingApply, ops)).await;
+    // a stale version deep inside a long run of deletes
+    let mut ops: Vec<Op> = many
+        .iter()
+        .cloned()
+        .map(|c| Op::delete(Entity::Coding(c)))
+        .collect();
+    let stale = Coding {
+        version: Version(7),
+        ..many[201].clone()
+    };
+    ops[201] = Op::delete(Entity::Coding(stale));
+    match commit_err(store, st.fx.change(Action::CodingRemove, ops)).await {
+        StoreError::Conflict {
+            id,
+            expected,
+            found,
+            ..
+        } => {
+            assert_eq!(id, many[201].id.to_string());
+            assert_eq!((expected, found), (Version(7), Some(Version::FIRST)));
+        }
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    let count = store.counts(p).await.expect("counts").codings;
+    assert_eq!(
+        count,
+        (st.codings.len() + many.len()) as u64,
+        "none of the deletes was kept"
+    );
+    let ops: Vec<Op> = many
+        .iter()
+        .cloned()
+        .map(|c| Op::delete(Entity::Coding(c)))
+        .collect();
+    commit_ok(store, st.fx.change(Action::CodingRemove, ops)).await;
+    let left = store
+        .codings(p, &CodingFilter::all())
+        .await
+        .expect("codings");
+    assert_eq!(left, sorted_codings(st.codings.clone()));
 }
 
 #[cfg(test)]

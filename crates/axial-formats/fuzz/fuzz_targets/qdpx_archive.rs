@@ -8,7 +8,10 @@ use axial_formats::refi::{read_qdpx, ImportOptions, Limits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let mut opts = ImportOptions::new(axial_core::UserId::from_uuid(Default::default()), axial_core::now());
+    let mut opts = ImportOptions::new(
+        axial_core::UserId::from_uuid(Default::default()),
+        axial_core::now(),
+    );
     opts.limits = Limits {
         max_total_uncompressed: 16 << 20,
         max_entry_uncompressed: 8 << 20,

@@ -130,8 +130,15 @@ mod tests {
 
     #[test]
     fn every_error_names_its_file() {
-        let e = ImportError::TooLarge { file: "big.pdf".into(), size: 300 * 1024 * 1024, limit: 200 * 1024 * 1024 };
-        assert_eq!(e.to_string(), "big.pdf is 300 MiB, more than the 200 MiB limit: split it into smaller files");
+        let e = ImportError::TooLarge {
+            file: "big.pdf".into(),
+            size: 300 * 1024 * 1024,
+            limit: 200 * 1024 * 1024,
+        };
+        assert_eq!(
+            e.to_string(),
+            "big.pdf is 300 MiB, more than the 200 MiB limit: split it into smaller files"
+        );
         assert_eq!(e.file(), "big.pdf");
     }
 }

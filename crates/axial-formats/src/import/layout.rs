@@ -169,7 +169,10 @@ const ROLE_LABELS: &[&str] = &[
 /// `Label: words`.
 pub(crate) fn label_of(line: &str) -> Option<&str> {
     // Markdown emphasis around the label: "**Interviewer**:" or "**P07:**".
-    let marker = ["**", "__"].into_iter().find(|m| line.starts_with(m)).unwrap_or("");
+    let marker = ["**", "__"]
+        .into_iter()
+        .find(|m| line.starts_with(m))
+        .unwrap_or("");
     let body = &line[marker.len()..];
     let (colon, _) = body
         .char_indices()
@@ -190,7 +193,7 @@ pub(crate) fn label_of(line: &str) -> Option<&str> {
         return None;
     }
     let first = label.chars().next()?;
-    if !(first.is_alphanumeric() && !first.is_lowercase()) {
+    if !first.is_alphanumeric() || first.is_lowercase() {
         return None;
     }
     let allowed = |c: char| {
@@ -252,7 +255,11 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
         .enumerate()
         .filter_map(|(i, l)| label_of(l.text).map(|lab| (i, lab)))
         .collect();
-    let recurs = |label: &str| labelled.iter().filter(|(_, l)| *l == label).count() >= 2;
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (_, label) in &labelled {
+        *counts.entry(label).or_default() += 1;
+    }
+    let recurs = |label: &str| counts.get(label).is_some_and(|&n| n >= 2);
     let starts: Vec<(usize, &str)> = labelled
         .iter()
         .copied()

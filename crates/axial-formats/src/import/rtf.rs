@@ -138,7 +138,12 @@ struct Parser<'b> {
     footnotes: usize,
     comments: usize,
     unknown_code_page: Option<i64>,
+    /// Groups opened beyond [`MAX_DEPTH`] and not yet closed.
+    too_deep: usize,
 }
+
+/// The deepest group nesting kept; real documents stay far below it.
+const MAX_DEPTH: usize = 1000;
 
 fn parse(bytes: &[u8]) -> Parsed {
     let group = Group {
@@ -164,6 +169,7 @@ fn parse(bytes: &[u8]) -> Parsed {
         footnotes: 0,
         comments: 0,
         unknown_code_page: None,
+        too_deep: 0,
     };
     let start = bytes.iter().position(|&b| b == b'{').unwrap_or(bytes.len());
     p.out.saw_rtf_header = bytes[start..].starts_with(b"{\\rtf");
@@ -182,7 +188,13 @@ impl Parser<'_> {
                 b'{' => {
                     self.flush_bytes();
                     self.skip = 0;
-                    self.stack.push(self.group);
+                    if self.stack.len() < MAX_DEPTH {
+                        self.stack.push(self.group);
+                    } else {
+                        // Hostile nesting: deeper groups share the state of
+                        // the deepest one kept, so memory stays bounded.
+                        self.too_deep += 1;
+                    }
                 }
                 b'}' => {
                     self.flush_bytes();
@@ -205,6 +217,10 @@ impl Parser<'_> {
 
     /// Returns true when the outermost group closed (the end of the document).
     fn close_group(&mut self) -> bool {
+        if self.too_deep > 0 {
+            self.too_deep -= 1;
+            return false;
+        }
         let Some(outer) = self.stack.pop() else {
             return true;
         };
@@ -562,6 +578,17 @@ mod tests {
         let parsed = parse(br"{\rtf1\ansi Cut {\b here");
         assert_eq!(parsed.paragraphs, ["Cut here"]);
         assert_eq!(parsed.warnings.len(), 1);
+    }
+
+    #[test]
+    fn text_survives_hostile_nesting() {
+        let depth = MAX_DEPTH * 3;
+        let rtf = format!(
+            "{{\\rtf1 {}deep{} after\\par}}",
+            "{".repeat(depth),
+            "}".repeat(depth)
+        );
+        check(&rtf, &["deep after"]);
     }
 
     #[test]

@@ -137,7 +137,8 @@ fn looks_binary(head: &[u8]) -> bool {
         .iter()
         .filter(|&&b| {
             // NUL is counted separately (see `many_nuls`).
-            (b > 0 && b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x0b | 0x1a)) || b == 0x7f
+            (b > 0 && b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x0b | 0x1a))
+                || b == 0x7f
         })
         .count();
     odd * 20 > head.len()

@@ -253,7 +253,14 @@ pub(crate) fn import_codebook(
         }
     }
     let (b, r) = cx.finish()?;
-    Ok((Codebook { codes: b.codes, sets: b.sets, origin }, r))
+    Ok((
+        Codebook {
+            codes: b.codes,
+            sets: b.sets,
+            origin,
+        },
+        r,
+    ))
 }
 
 fn axial_payload(el: &Element) -> Option<serde_json::Value> {

@@ -16,7 +16,10 @@ use super::{ApiResult, Json, Path};
 use crate::{ApiError, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(cases, create_case)).routes(routes!(variables)).routes(routes!(sets))
+    OpenApiRouter::new()
+        .routes(routes!(cases, create_case))
+        .routes(routes!(variables))
+        .routes(routes!(sets))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,13 +62,22 @@ struct SetDto {
 
 #[utoipa::path(get, path = "/projects/{project}/cases", tag = "cases",
     params(("project" = String, Path, description = "project id")), responses((status = 200, body = [CaseDto])))]
-async fn cases(State(s): State<AppState>, Path(project): Path<ProjectId>) -> ApiResult<Vec<CaseDto>> {
+async fn cases(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+) -> ApiResult<Vec<CaseDto>> {
     let p = super::project(&s, project).await?;
     let cases = s.app.cases(&p).await?;
     Ok(Json(
         cases
             .into_iter()
-            .map(|c| CaseDto { id: c.id.to_string(), name: c.name, description: c.description, sources: c.sources, attributes: c.attributes })
+            .map(|c| CaseDto {
+                id: c.id.to_string(),
+                name: c.name,
+                description: c.description,
+                sources: c.sources,
+                attributes: c.attributes,
+            })
             .collect(),
     ))
 }
@@ -73,19 +85,35 @@ async fn cases(State(s): State<AppState>, Path(project): Path<ProjectId>) -> Api
 #[utoipa::path(post, path = "/projects/{project}/cases", tag = "cases", request_body = NewCaseDto,
     params(("project" = String, Path, description = "project id")),
     responses((status = 201, body = CaseDto), (status = 409, body = crate::error::ErrorBody)))]
-async fn create_case(State(s): State<AppState>, Path(project): Path<ProjectId>, Json(body): Json<NewCaseDto>) -> Result<(StatusCode, Json<CaseDto>), ApiError> {
+async fn create_case(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Json(body): Json<NewCaseDto>,
+) -> Result<(StatusCode, Json<CaseDto>), ApiError> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
-    let c = s.app.create_case(&actor, &p, &body.name, &body.description).await?;
+    let c = s
+        .app
+        .create_case(&actor, &p, &body.name, &body.description)
+        .await?;
     Ok((
         StatusCode::CREATED,
-        Json(CaseDto { id: c.id.to_string(), name: c.name, description: c.description, sources: vec![], attributes: BTreeMap::new() }),
+        Json(CaseDto {
+            id: c.id.to_string(),
+            name: c.name,
+            description: c.description,
+            sources: vec![],
+            attributes: BTreeMap::new(),
+        }),
     ))
 }
 
 #[utoipa::path(get, path = "/projects/{project}/variables", tag = "cases",
     params(("project" = String, Path, description = "project id")), responses((status = 200, body = [VariableDto])))]
-async fn variables(State(s): State<AppState>, Path(project): Path<ProjectId>) -> ApiResult<Vec<VariableDto>> {
+async fn variables(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+) -> ApiResult<Vec<VariableDto>> {
     let p = super::project(&s, project).await?;
     Ok(Json(
         s.app
@@ -116,13 +144,39 @@ async fn sets(State(s): State<AppState>, Path(project): Path<ProjectId>) -> ApiR
             .await?
             .into_iter()
             .map(|set| {
-                let pick = |f: fn(&SetMember) -> Option<String>| set.members.iter().filter_map(f).collect::<Vec<_>>();
+                let pick = |f: fn(&SetMember) -> Option<String>| {
+                    set.members.iter().filter_map(f).collect::<Vec<_>>()
+                };
                 SetDto {
                     id: set.id.to_string(),
-                    sources: pick(|m| if let SetMember::Source(x) = m { Some(x.to_string()) } else { None }),
-                    cases: pick(|m| if let SetMember::Case(x) = m { Some(x.to_string()) } else { None }),
-                    codes: pick(|m| if let SetMember::Code(x) = m { Some(x.to_string()) } else { None }),
-                    memos: pick(|m| if let SetMember::Memo(x) = m { Some(x.to_string()) } else { None }),
+                    sources: pick(|m| {
+                        if let SetMember::Source(x) = m {
+                            Some(x.to_string())
+                        } else {
+                            None
+                        }
+                    }),
+                    cases: pick(|m| {
+                        if let SetMember::Case(x) = m {
+                            Some(x.to_string())
+                        } else {
+                            None
+                        }
+                    }),
+                    codes: pick(|m| {
+                        if let SetMember::Code(x) = m {
+                            Some(x.to_string())
+                        } else {
+                            None
+                        }
+                    }),
+                    memos: pick(|m| {
+                        if let SetMember::Memo(x) = m {
+                            Some(x.to_string())
+                        } else {
+                            None
+                        }
+                    }),
                     name: set.name,
                     description: set.description,
                 }

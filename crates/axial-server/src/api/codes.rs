@@ -143,40 +143,84 @@ struct DeletePreviewDto {
 }
 
 fn parse_code_id(field: &str, s: &str) -> Result<CodeId, ApiError> {
-    s.parse().map_err(|e: axial_core::IdError| ApiError::invalid(field, e.to_string()))
+    s.parse()
+        .map_err(|e: axial_core::IdError| ApiError::invalid(field, e.to_string()))
 }
 
 fn parse_color(s: &str) -> Result<Color, ApiError> {
-    s.parse().map_err(|e: axial_core::ColorError| ApiError::invalid("color", e.to_string()))
+    s.parse()
+        .map_err(|e: axial_core::ColorError| ApiError::invalid("color", e.to_string()))
 }
 
 #[utoipa::path(get, path = "/projects/{project}/codes", tag = "codes",
     params(("project" = String, Path, description = "project id")),
     responses((status = 200, body = [CodeNodeDto], description = "the code tree, siblings by name")))]
-async fn tree(State(s): State<AppState>, Path(project): Path<ProjectId>) -> ApiResult<Vec<CodeNodeDto>> {
+async fn tree(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+) -> ApiResult<Vec<CodeNodeDto>> {
     let p = super::project(&s, project).await?;
-    Ok(Json(s.app.code_tree(&p).await?.into_iter().map(node).collect()))
+    Ok(Json(
+        s.app.code_tree(&p).await?.into_iter().map(node).collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/projects/{project}/codes", tag = "codes", request_body = NewCodeDto,
     params(("project" = String, Path, description = "project id")),
     responses((status = 201, body = CodeDetailDto), (status = 409, body = crate::error::ErrorBody)))]
-async fn create(State(s): State<AppState>, Path(project): Path<ProjectId>, Json(body): Json<NewCodeDto>) -> Result<(StatusCode, Json<CodeDetailDto>), ApiError> {
+async fn create(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Json(body): Json<NewCodeDto>,
+) -> Result<(StatusCode, Json<CodeDetailDto>), ApiError> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let parent = match body.parent.as_deref().filter(|x| !x.is_empty()) {
         Some(id) => Some(super::code_in(&s, &p, parse_code_id("parent", id)?).await?),
         None => None,
     };
-    let color = body.color.as_deref().filter(|c| !c.is_empty()).map(parse_color).transpose()?;
-    let code = s.app.create_code(&actor, &p, &body.name, parent.as_ref(), color, &body.description, body.codable).await?;
+    let color = body
+        .color
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(parse_color)
+        .transpose()?;
+    let code = s
+        .app
+        .create_code(
+            &actor,
+            &p,
+            &body.name,
+            parent.as_ref(),
+            color,
+            &body.description,
+            body.codable,
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(detail_of(&s, &p, code.id).await?)))
 }
 
-async fn detail_of(s: &AppState, p: &axial_core::Project, id: CodeId) -> Result<CodeDetailDto, ApiError> {
-    let usage = s.app.code_usage(p).await?.into_iter().find(|u| u.id == id).ok_or_else(|| ApiError::not_found(format!("no code with id {id}")))?;
+async fn detail_of(
+    s: &AppState,
+    p: &axial_core::Project,
+    id: CodeId,
+) -> Result<CodeDetailDto, ApiError> {
+    let usage = s
+        .app
+        .code_usage(p)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("no code with id {id}")))?;
     let code = super::code_in(s, p, id).await?;
-    let memos = s.app.memos(p).await?.into_iter().filter(|m| m.links.contains(&MemoLink::Code(id))).map(memo_dto).collect();
+    let memos = s
+        .app
+        .memos(p)
+        .await?
+        .into_iter()
+        .filter(|m| m.links.contains(&MemoLink::Code(id)))
+        .map(memo_dto)
+        .collect();
     Ok(CodeDetailDto {
         id: id.to_string(),
         name: code.name,
@@ -197,7 +241,10 @@ async fn detail_of(s: &AppState, p: &axial_core::Project, id: CodeId) -> Result<
 #[utoipa::path(get, path = "/projects/{project}/codes/{code}", tag = "codes",
     params(("project" = String, Path, description = "project id"), ("code" = String, Path, description = "code id")),
     responses((status = 200, body = CodeDetailDto), (status = 404, body = crate::error::ErrorBody)))]
-async fn detail(State(s): State<AppState>, Path((project, code)): Path<(ProjectId, CodeId)>) -> ApiResult<CodeDetailDto> {
+async fn detail(
+    State(s): State<AppState>,
+    Path((project, code)): Path<(ProjectId, CodeId)>,
+) -> ApiResult<CodeDetailDto> {
     let p = super::project(&s, project).await?;
     Ok(Json(detail_of(&s, &p, code).await?))
 }
@@ -205,7 +252,11 @@ async fn detail(State(s): State<AppState>, Path((project, code)): Path<(ProjectI
 #[utoipa::path(patch, path = "/projects/{project}/codes/{code}", tag = "codes", request_body = CodeChangesDto,
     params(("project" = String, Path, description = "project id"), ("code" = String, Path, description = "code id")),
     responses((status = 200, body = CodeDetailDto), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-async fn update(State(s): State<AppState>, Path((project, code)): Path<(ProjectId, CodeId)>, Json(body): Json<CodeChangesDto>) -> ApiResult<CodeDetailDto> {
+async fn update(
+    State(s): State<AppState>,
+    Path((project, code)): Path<(ProjectId, CodeId)>,
+    Json(body): Json<CodeChangesDto>,
+) -> ApiResult<CodeDetailDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let current = super::code_in(&s, &p, code).await?;
@@ -249,7 +300,10 @@ async fn update(State(s): State<AppState>, Path((project, code)): Path<(ProjectI
 #[utoipa::path(delete, path = "/projects/{project}/codes/{code}", tag = "codes",
     params(("project" = String, Path, description = "project id"), ("code" = String, Path, description = "code id")),
     responses((status = 200, body = DeletePreviewDto, description = "what was deleted; undo restores it")))]
-async fn delete(State(s): State<AppState>, Path((project, code)): Path<(ProjectId, CodeId)>) -> ApiResult<DeletePreviewDto> {
+async fn delete(
+    State(s): State<AppState>,
+    Path((project, code)): Path<(ProjectId, CodeId)>,
+) -> ApiResult<DeletePreviewDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let current = super::code_in(&s, &p, code).await?;
@@ -261,7 +315,10 @@ async fn delete(State(s): State<AppState>, Path((project, code)): Path<(ProjectI
 #[utoipa::path(get, path = "/projects/{project}/codes/{code}/delete-preview", tag = "codes",
     params(("project" = String, Path, description = "project id"), ("code" = String, Path, description = "code id")),
     responses((status = 200, body = DeletePreviewDto)))]
-async fn delete_preview(State(s): State<AppState>, Path((project, code)): Path<(ProjectId, CodeId)>) -> ApiResult<DeletePreviewDto> {
+async fn delete_preview(
+    State(s): State<AppState>,
+    Path((project, code)): Path<(ProjectId, CodeId)>,
+) -> ApiResult<DeletePreviewDto> {
     let p = super::project(&s, project).await?;
     let current = super::code_in(&s, &p, code).await?;
     let (codings, subcodes) = s.app.delete_code_count(&p, &current).await?;
@@ -271,7 +328,11 @@ async fn delete_preview(State(s): State<AppState>, Path((project, code)): Path<(
 #[utoipa::path(post, path = "/projects/{project}/codes/{code}/move", tag = "codes", request_body = MoveDto,
     params(("project" = String, Path, description = "project id"), ("code" = String, Path, description = "code id")),
     responses((status = 200, body = CodeDetailDto), (status = 422, body = crate::error::ErrorBody)))]
-async fn move_code(State(s): State<AppState>, Path((project, code)): Path<(ProjectId, CodeId)>, Json(body): Json<MoveDto>) -> ApiResult<CodeDetailDto> {
+async fn move_code(
+    State(s): State<AppState>,
+    Path((project, code)): Path<(ProjectId, CodeId)>,
+    Json(body): Json<MoveDto>,
+) -> ApiResult<CodeDetailDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let current = super::code_in(&s, &p, code).await?;
@@ -279,7 +340,9 @@ async fn move_code(State(s): State<AppState>, Path((project, code)): Path<(Proje
         Some(id) => Some(super::code_in(&s, &p, parse_code_id("parent", id)?).await?),
         None => None,
     };
-    s.app.move_code(&actor, &p, &current, parent.as_ref()).await?;
+    s.app
+        .move_code(&actor, &p, &current, parent.as_ref())
+        .await?;
     Ok(Json(detail_of(&s, &p, code).await?))
 }
 
@@ -297,22 +360,34 @@ fn preview_dto(m: axial_app::MergePreview) -> MergePreviewDto {
 #[utoipa::path(get, path = "/projects/{project}/codes/{code}/merge-preview", tag = "codes",
     params(("project" = String, Path, description = "project id"), ("code" = String, Path, description = "the code merged away"), MergeQuery),
     responses((status = 200, body = MergePreviewDto)))]
-async fn merge_preview(State(s): State<AppState>, Path((project, code)): Path<(ProjectId, CodeId)>, Query(q): Query<MergeQuery>) -> ApiResult<MergePreviewDto> {
+async fn merge_preview(
+    State(s): State<AppState>,
+    Path((project, code)): Path<(ProjectId, CodeId)>,
+    Query(q): Query<MergeQuery>,
+) -> ApiResult<MergePreviewDto> {
     let p = super::project(&s, project).await?;
     let from = super::code_in(&s, &p, code).await?;
     let into = super::code_in(&s, &p, parse_code_id("into", &q.into)?).await?;
-    Ok(Json(preview_dto(s.app.merge_preview(&p, &from, &into).await?)))
+    Ok(Json(preview_dto(
+        s.app.merge_preview(&p, &from, &into).await?,
+    )))
 }
 
 #[utoipa::path(post, path = "/projects/{project}/codes/{code}/merge", tag = "codes", request_body = MergeDto,
     params(("project" = String, Path, description = "project id"), ("code" = String, Path, description = "the code merged away")),
     responses((status = 200, body = MergePreviewDto, description = "what the merge did")))]
-async fn merge(State(s): State<AppState>, Path((project, code)): Path<(ProjectId, CodeId)>, Json(body): Json<MergeDto>) -> ApiResult<MergePreviewDto> {
+async fn merge(
+    State(s): State<AppState>,
+    Path((project, code)): Path<(ProjectId, CodeId)>,
+    Json(body): Json<MergeDto>,
+) -> ApiResult<MergePreviewDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let from = super::code_in(&s, &p, code).await?;
     let into = super::code_in(&s, &p, parse_code_id("into", &body.into)?).await?;
-    Ok(Json(preview_dto(s.app.merge_codes(&actor, &p, &from, &into).await?)))
+    Ok(Json(preview_dto(
+        s.app.merge_codes(&actor, &p, &from, &into).await?,
+    )))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -382,17 +457,35 @@ pub(crate) fn segment_dto(g: axial_app::Segment) -> CodedSegmentDto {
 #[utoipa::path(get, path = "/projects/{project}/codes/{code}/segments", tag = "codes",
     params(("project" = String, Path, description = "project id"), ("code" = String, Path, description = "code id"), SegmentsQuery),
     responses((status = 200, body = SegmentsDto, description = "segments with context, grouped by the attribute's values")))]
-async fn segments(State(s): State<AppState>, Path((project, code)): Path<(ProjectId, CodeId)>, Query(q): Query<SegmentsQuery>) -> ApiResult<SegmentsDto> {
+async fn segments(
+    State(s): State<AppState>,
+    Path((project, code)): Path<(ProjectId, CodeId)>,
+    Query(q): Query<SegmentsQuery>,
+) -> ApiResult<SegmentsDto> {
     let p = super::project(&s, project).await?;
     let c = super::code_in(&s, &p, code).await?;
     let group_by = q.group_by.filter(|g| !g.trim().is_empty());
     let groups = s
         .app
-        .grouped_segments(&p, c.id, q.include_children.unwrap_or(true), group_by.as_deref(), q.context.unwrap_or(120).min(2000))
+        .grouped_segments(
+            &p,
+            c.id,
+            q.include_children.unwrap_or(true),
+            group_by.as_deref(),
+            q.context.unwrap_or(120).min(2000),
+        )
         .await?;
     let groups: Vec<SegmentGroupDto> = groups
         .into_iter()
-        .map(|g| SegmentGroupDto { value: g.value, segments: g.segments.into_iter().map(segment_dto).collect() })
+        .map(|g| SegmentGroupDto {
+            value: g.value,
+            segments: g.segments.into_iter().map(segment_dto).collect(),
+        })
         .collect();
-    Ok(Json(SegmentsDto { code: c.name, group_by, total: groups.iter().map(|g| g.segments.len()).sum(), groups }))
+    Ok(Json(SegmentsDto {
+        code: c.name,
+        group_by,
+        total: groups.iter().map(|g| g.segments.len()).sum(),
+        groups,
+    }))
 }

@@ -17,7 +17,10 @@ use super::{ApiResult, Json, Path};
 use crate::{ApiError, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(apply)).routes(routes!(batch)).routes(routes!(one, update, remove))
+    OpenApiRouter::new()
+        .routes(routes!(apply))
+        .routes(routes!(batch))
+        .routes(routes!(one, update, remove))
 }
 
 /// One coding; `start`/`end` in code points, `*_utf16` as a browser counts.
@@ -97,15 +100,30 @@ struct RemovedDto {
     removed: usize,
 }
 
-fn parse<T: std::str::FromStr<Err = axial_core::IdError>>(field: &str, s: &str) -> Result<T, ApiError> {
-    s.parse().map_err(|e: axial_core::IdError| ApiError::invalid(field, e.to_string()))
+fn parse<T: std::str::FromStr<Err = axial_core::IdError>>(
+    field: &str,
+    s: &str,
+) -> Result<T, ApiError> {
+    s.parse()
+        .map_err(|e: axial_core::IdError| ApiError::invalid(field, e.to_string()))
 }
 
-async fn coding_dto(s: &AppState, p: &axial_core::Project, c: Coding) -> Result<CodingDto, ApiError> {
+async fn coding_dto(
+    s: &AppState,
+    p: &axial_core::Project,
+    c: Coding,
+) -> Result<CodingDto, ApiError> {
     let source = super::source_in(s, p, c.source).await?;
     let text = s.app.text(&source).await?;
     let code = super::code_in(s, p, c.code).await?;
-    let memos = s.app.memos(p).await?.into_iter().filter(|m| m.links.contains(&MemoLink::Coding(c.id))).map(memo_dto).collect();
+    let memos = s
+        .app
+        .memos(p)
+        .await?
+        .into_iter()
+        .filter(|m| m.links.contains(&MemoLink::Coding(c.id)))
+        .map(memo_dto)
+        .collect();
     Ok(CodingDto {
         id: c.id.to_string(),
         source: c.source.to_string(),
@@ -117,7 +135,10 @@ async fn coding_dto(s: &AppState, p: &axial_core::Project, c: Coding) -> Result<
         start_utf16: text.index.utf16_of(&text.text, c.span.start()),
         end_utf16: text.index.utf16_of(&text.text, c.span.end()),
         first_line: text.lines.line_of(c.span.start()) + 1,
-        last_line: text.lines.line_of(axial_core::CharOffset(c.span.end().0 - 1)) + 1,
+        last_line: text
+            .lines
+            .line_of(axial_core::CharOffset(c.span.end().0 - 1))
+            + 1,
         text: text.slice(c.span).to_string(),
         memos,
     })
@@ -140,16 +161,31 @@ async fn span_of(s: &AppState, source: &Source, t: &ApplyTarget) -> Result<Span,
                 .checked_sub(1)
                 .zip(last.checked_sub(1))
                 .and_then(|(a, b)| text.lines.span_of_lines(a, b))
-                .ok_or_else(|| ApiError::invalid("first_line", format!("lines {first}-{last} are not non-empty lines of '{}'", source.name)))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "first_line",
+                        format!(
+                            "lines {first}-{last} are not non-empty lines of '{}'",
+                            source.name
+                        ),
+                    )
+                })
         }
-        _ => Err(ApiError::invalid("start_utf16", "in-vivo coding needs a selection")),
+        _ => Err(ApiError::invalid(
+            "start_utf16",
+            "in-vivo coding needs a selection",
+        )),
     }
 }
 
 #[utoipa::path(post, path = "/projects/{project}/codings", tag = "codings", request_body = ApplyDto,
     params(("project" = String, Path, description = "project id")),
     responses((status = 201, body = ApplyResultDto), (status = 422, body = crate::error::ErrorBody)))]
-async fn apply(State(s): State<AppState>, Path(project): Path<ProjectId>, Json(body): Json<ApplyDto>) -> Result<(StatusCode, Json<ApplyResultDto>), ApiError> {
+async fn apply(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Json(body): Json<ApplyDto>,
+) -> Result<(StatusCode, Json<ApplyResultDto>), ApiError> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let source = super::source_in(&s, &p, parse::<SourceId>("source", &body.source)?).await?;
@@ -161,15 +197,34 @@ async fn apply(State(s): State<AppState>, Path(project): Path<ProjectId>, Json(b
         let code = match (&body.code, &body.new_code) {
             (Some(id), _) => super::code_in(&s, &p, parse::<CodeId>("code", id)?).await?,
             (None, Some(name)) => {
-                let clean = axial_core::validate_name("code", name).map_err(axial_app::AppError::from)?;
-                match s.app.codes(&p).await?.into_iter().find(|c| c.parent.is_none() && c.name == clean) {
+                let clean =
+                    axial_core::validate_name("code", name).map_err(axial_app::AppError::from)?;
+                match s
+                    .app
+                    .codes(&p)
+                    .await?
+                    .into_iter()
+                    .find(|c| c.parent.is_none() && c.name == clean)
+                {
                     Some(c) => c,
-                    None => s.app.create_code(&actor, &p, &clean, None, None, "", true).await?,
+                    None => {
+                        s.app
+                            .create_code(&actor, &p, &clean, None, None, "", true)
+                            .await?
+                    }
                 }
             }
-            (None, None) => return Err(ApiError::invalid("code", "say which code to apply: code (an id), new_code (a name) or in_vivo")),
+            (None, None) => {
+                return Err(ApiError::invalid(
+                    "code",
+                    "say which code to apply: code (an id), new_code (a name) or in_vivo",
+                ))
+            }
         };
-        let made = s.app.apply_code(&actor, &p, &code, std::slice::from_ref(&source), &t).await?;
+        let made = s
+            .app
+            .apply_code(&actor, &p, &code, std::slice::from_ref(&source), &t)
+            .await?;
         (code, made)
     };
     Ok((
@@ -186,17 +241,26 @@ async fn apply(State(s): State<AppState>, Path(project): Path<ProjectId>, Json(b
 #[utoipa::path(post, path = "/projects/{project}/codings/batch", tag = "codings", request_body = BatchDto,
     params(("project" = String, Path, description = "project id")),
     responses((status = 200, body = BatchResultDto, description = "how many new codings were made, in one change")))]
-async fn batch(State(s): State<AppState>, Path(project): Path<ProjectId>, Json(body): Json<BatchDto>) -> ApiResult<BatchResultDto> {
+async fn batch(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Json(body): Json<BatchDto>,
+) -> ApiResult<BatchResultDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let code = super::code_in(&s, &p, parse::<CodeId>("code", &body.code)?).await?;
     if body.targets.is_empty() {
-        return Err(ApiError::invalid("targets", "no targets to code; select some hits first"));
+        return Err(ApiError::invalid(
+            "targets",
+            "no targets to code; select some hits first",
+        ));
     }
     let mut spans = Vec::with_capacity(body.targets.len());
     for t in &body.targets {
-        let source = super::source_in(&s, &p, parse::<SourceId>("targets.source", &t.source)?).await?;
-        let span = Span::new(t.start, t.end, source.char_len).map_err(|e| ApiError::invalid("targets", format!("'{}': {e}", source.name)))?;
+        let source =
+            super::source_in(&s, &p, parse::<SourceId>("targets.source", &t.source)?).await?;
+        let span = Span::new(t.start, t.end, source.char_len)
+            .map_err(|e| ApiError::invalid("targets", format!("'{}': {e}", source.name)))?;
         spans.push((source, span));
     }
     let coded = s.app.apply_spans(&actor, &p, &code, spans).await?;
@@ -206,7 +270,10 @@ async fn batch(State(s): State<AppState>, Path(project): Path<ProjectId>, Json(b
 #[utoipa::path(get, path = "/projects/{project}/codings/{coding}", tag = "codings",
     params(("project" = String, Path, description = "project id"), ("coding" = String, Path, description = "coding id")),
     responses((status = 200, body = CodingDto), (status = 404, body = crate::error::ErrorBody)))]
-async fn one(State(s): State<AppState>, Path((project, coding)): Path<(ProjectId, CodingId)>) -> ApiResult<CodingDto> {
+async fn one(
+    State(s): State<AppState>,
+    Path((project, coding)): Path<(ProjectId, CodingId)>,
+) -> ApiResult<CodingDto> {
     let p = super::project(&s, project).await?;
     let c = s.app.coding(&p, coding).await?;
     Ok(Json(coding_dto(&s, &p, c).await?))
@@ -215,7 +282,11 @@ async fn one(State(s): State<AppState>, Path((project, coding)): Path<(ProjectId
 #[utoipa::path(patch, path = "/projects/{project}/codings/{coding}", tag = "codings", request_body = CodingChangesDto,
     params(("project" = String, Path, description = "project id"), ("coding" = String, Path, description = "coding id")),
     responses((status = 200, body = CodingDto), (status = 422, body = crate::error::ErrorBody)))]
-async fn update(State(s): State<AppState>, Path((project, coding)): Path<(ProjectId, CodingId)>, Json(body): Json<CodingChangesDto>) -> ApiResult<CodingDto> {
+async fn update(
+    State(s): State<AppState>,
+    Path((project, coding)): Path<(ProjectId, CodingId)>,
+    Json(body): Json<CodingChangesDto>,
+) -> ApiResult<CodingDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let current = s.app.coding(&p, coding).await?;
@@ -229,16 +300,27 @@ async fn update(State(s): State<AppState>, Path((project, coding)): Path<(Projec
             Some(s.app.span_of_utf16(&source, a, b).await?)
         }
         (None, None) => None,
-        _ => return Err(ApiError::invalid("end_utf16", "give both start_utf16 and end_utf16 to adjust the boundaries")),
+        _ => {
+            return Err(ApiError::invalid(
+                "end_utf16",
+                "give both start_utf16 and end_utf16 to adjust the boundaries",
+            ))
+        }
     };
-    let after = s.app.update_coding(&actor, &p, coding, code.as_ref(), span).await?;
+    let after = s
+        .app
+        .update_coding(&actor, &p, coding, code.as_ref(), span)
+        .await?;
     Ok(Json(coding_dto(&s, &p, after).await?))
 }
 
 #[utoipa::path(delete, path = "/projects/{project}/codings/{coding}", tag = "codings",
     params(("project" = String, Path, description = "project id"), ("coding" = String, Path, description = "coding id")),
     responses((status = 200, body = RemovedDto)))]
-async fn remove(State(s): State<AppState>, Path((project, coding)): Path<(ProjectId, CodingId)>) -> ApiResult<RemovedDto> {
+async fn remove(
+    State(s): State<AppState>,
+    Path((project, coding)): Path<(ProjectId, CodingId)>,
+) -> ApiResult<RemovedDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let c = s.app.coding(&p, coding).await?;

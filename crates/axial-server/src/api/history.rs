@@ -14,7 +14,10 @@ use super::{rfc3339, ApiResult, Json, Path, Query};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(history)).routes(routes!(undo)).routes(routes!(redo))
+    OpenApiRouter::new()
+        .routes(routes!(history))
+        .routes(routes!(undo))
+        .routes(routes!(redo))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -45,19 +48,38 @@ struct RevertDto {
 #[utoipa::path(get, path = "/projects/{project}/history", tag = "history",
     params(("project" = String, Path, description = "project id"), HistoryParams),
     responses((status = 200, body = [HistoryEntryDto], description = "newest first")))]
-async fn history(State(s): State<AppState>, Path(project): Path<ProjectId>, Query(q): Query<HistoryParams>) -> ApiResult<Vec<HistoryEntryDto>> {
+async fn history(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Query(q): Query<HistoryParams>,
+) -> ApiResult<Vec<HistoryEntryDto>> {
     let p = super::project(&s, project).await?;
-    let entries = s.app.history(&p, None, q.limit.unwrap_or(100).clamp(1, 1000)).await?;
+    let entries = s
+        .app
+        .history(&p, None, q.limit.unwrap_or(100).clamp(1, 1000))
+        .await?;
     Ok(Json(
         entries
             .into_iter()
-            .map(|e| HistoryEntryDto { seq: e.seq, at: e.at, author: e.author, action: e.action, summary: e.summary, ops: e.ops, reverted_by: e.reverted_by })
+            .map(|e| HistoryEntryDto {
+                seq: e.seq,
+                at: e.at,
+                author: e.author,
+                action: e.action,
+                summary: e.summary,
+                ops: e.ops,
+                reverted_by: e.reverted_by,
+            })
             .collect(),
     ))
 }
 
 fn revert_dto(c: axial_core::Change) -> RevertDto {
-    RevertDto { seq: c.seq.0, at: rfc3339(c.at), summary: c.summary }
+    RevertDto {
+        seq: c.seq.0,
+        at: rfc3339(c.at),
+        summary: c.summary,
+    }
 }
 
 #[utoipa::path(post, path = "/projects/{project}/undo", tag = "history",

@@ -3,7 +3,9 @@
 //! and delete memos. Bodies are markdown, returned as written: rendering,
 //! and escaping, is the client's job.
 
-use axial_core::{CaseId, CodeId, CodingId, Memo, MemoId, MemoKind, MemoLink, ProjectId, SourceId, Version};
+use axial_core::{
+    CaseId, CodeId, CodingId, Memo, MemoId, MemoKind, MemoLink, ProjectId, SourceId, Version,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -15,7 +17,9 @@ use super::{rfc3339, ApiResult, Json, Path, Query};
 use crate::{ApiError, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(one, update, delete))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(one, update, delete))
 }
 
 /// What a memo is about: `{"type": "project"}` or `{"type": "code", "id": …}`
@@ -51,7 +55,10 @@ pub(crate) fn link_dto(l: &MemoLink) -> LinkDto {
         MemoLink::Code(x) => ("code", Some(x.to_string())),
         MemoLink::Coding(x) => ("coding", Some(x.to_string())),
     };
-    LinkDto { kind: kind.into(), id }
+    LinkDto {
+        kind: kind.into(),
+        id,
+    }
 }
 
 pub(crate) fn memo_dto(m: Memo) -> MemoDto {
@@ -68,7 +75,10 @@ pub(crate) fn memo_dto(m: Memo) -> MemoDto {
 }
 
 fn parse_link(l: &LinkDto) -> Result<MemoLink, ApiError> {
-    let id = || l.id.as_deref().ok_or_else(|| ApiError::invalid("links", format!("a '{}' link needs an id", l.kind)));
+    let id = || {
+        l.id.as_deref()
+            .ok_or_else(|| ApiError::invalid("links", format!("a '{}' link needs an id", l.kind)))
+    };
     let bad = |e: axial_core::IdError| ApiError::invalid("links", e.to_string());
     Ok(match l.kind.as_str() {
         "project" => MemoLink::Project,
@@ -76,7 +86,12 @@ fn parse_link(l: &LinkDto) -> Result<MemoLink, ApiError> {
         "case" => MemoLink::Case(id()?.parse::<CaseId>().map_err(bad)?),
         "code" => MemoLink::Code(id()?.parse::<CodeId>().map_err(bad)?),
         "coding" => MemoLink::Coding(id()?.parse::<CodingId>().map_err(bad)?),
-        other => return Err(ApiError::invalid("links", format!("unknown link type '{other}'; use project, source, case, code or coding"))),
+        other => {
+            return Err(ApiError::invalid(
+                "links",
+                format!("unknown link type '{other}'; use project, source, case, code or coding"),
+            ))
+        }
     })
 }
 
@@ -118,9 +133,18 @@ struct MemoChangesDto {
 #[utoipa::path(get, path = "/projects/{project}/memos", tag = "memos",
     params(("project" = String, Path, description = "project id"), ListQuery),
     responses((status = 200, body = [MemoDto], description = "oldest first")))]
-async fn list(State(s): State<AppState>, Path(project): Path<ProjectId>, Query(q): Query<ListQuery>) -> ApiResult<Vec<MemoDto>> {
+async fn list(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Vec<MemoDto>> {
     let p = super::project(&s, project).await?;
-    let kind = q.kind.as_deref().filter(|k| !k.is_empty()).map(parse_kind).transpose()?;
+    let kind = q
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .map(parse_kind)
+        .transpose()?;
     let memos = s.app.memos(&p).await?;
     Ok(Json(
         memos
@@ -128,7 +152,12 @@ async fn list(State(s): State<AppState>, Path(project): Path<ProjectId>, Query(q
             .filter(|m| kind.is_none_or(|k| m.kind == k))
             .filter(|m| match q.link_type.as_deref().filter(|t| !t.is_empty()) {
                 None => true,
-                Some(t) => m.links.iter().map(link_dto).any(|l| l.kind == t && q.link_id.as_deref().is_none_or(|id| l.id.as_deref() == Some(id))),
+                Some(t) => m.links.iter().map(link_dto).any(|l| {
+                    l.kind == t
+                        && q.link_id
+                            .as_deref()
+                            .is_none_or(|id| l.id.as_deref() == Some(id))
+                }),
             })
             .map(memo_dto)
             .collect(),
@@ -138,19 +167,43 @@ async fn list(State(s): State<AppState>, Path(project): Path<ProjectId>, Query(q
 #[utoipa::path(post, path = "/projects/{project}/memos", tag = "memos", request_body = NewMemoDto,
     params(("project" = String, Path, description = "project id")),
     responses((status = 201, body = MemoDto), (status = 422, body = crate::error::ErrorBody)))]
-async fn create(State(s): State<AppState>, Path(project): Path<ProjectId>, Json(body): Json<NewMemoDto>) -> Result<(StatusCode, Json<MemoDto>), ApiError> {
+async fn create(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Json(body): Json<NewMemoDto>,
+) -> Result<(StatusCode, Json<MemoDto>), ApiError> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
-    let kind = body.kind.as_deref().map(parse_kind).transpose()?.unwrap_or(MemoKind::Theoretical);
-    let links = body.links.iter().map(parse_link).collect::<Result<Vec<_>, _>>()?;
-    let m = s.app.create_memo(&actor, &p, &body.title, &body.body, kind, links).await?;
+    let kind = body
+        .kind
+        .as_deref()
+        .map(parse_kind)
+        .transpose()?
+        .unwrap_or(MemoKind::Theoretical);
+    let links = body
+        .links
+        .iter()
+        .map(parse_link)
+        .collect::<Result<Vec<_>, _>>()?;
+    let m = s
+        .app
+        .create_memo(&actor, &p, &body.title, &body.body, kind, links)
+        .await?;
     Ok((StatusCode::CREATED, Json(memo_dto(m))))
 }
 
 async fn find(s: &AppState, p: &axial_core::Project, id: MemoId) -> Result<Memo, ApiError> {
-    let m = s.app.store().memo(id).await.map_err(axial_app::AppError::from)?;
+    let m = s
+        .app
+        .store()
+        .memo(id)
+        .await
+        .map_err(axial_app::AppError::from)?;
     if m.project != p.id {
-        return Err(ApiError::not_found(format!("no memo with id {id} in project '{}'", p.name)));
+        return Err(ApiError::not_found(format!(
+            "no memo with id {id} in project '{}'",
+            p.name
+        )));
     }
     Ok(m)
 }
@@ -158,7 +211,10 @@ async fn find(s: &AppState, p: &axial_core::Project, id: MemoId) -> Result<Memo,
 #[utoipa::path(get, path = "/projects/{project}/memos/{memo}", tag = "memos",
     params(("project" = String, Path, description = "project id"), ("memo" = String, Path, description = "memo id")),
     responses((status = 200, body = MemoDto), (status = 404, body = crate::error::ErrorBody)))]
-async fn one(State(s): State<AppState>, Path((project, memo)): Path<(ProjectId, MemoId)>) -> ApiResult<MemoDto> {
+async fn one(
+    State(s): State<AppState>,
+    Path((project, memo)): Path<(ProjectId, MemoId)>,
+) -> ApiResult<MemoDto> {
     let p = super::project(&s, project).await?;
     Ok(Json(memo_dto(find(&s, &p, memo).await?)))
 }
@@ -166,7 +222,11 @@ async fn one(State(s): State<AppState>, Path((project, memo)): Path<(ProjectId, 
 #[utoipa::path(patch, path = "/projects/{project}/memos/{memo}", tag = "memos", request_body = MemoChangesDto,
     params(("project" = String, Path, description = "project id"), ("memo" = String, Path, description = "memo id")),
     responses((status = 200, body = MemoDto), (status = 409, body = crate::error::ErrorBody, description = "saved by someone else since `version`")))]
-async fn update(State(s): State<AppState>, Path((project, memo)): Path<(ProjectId, MemoId)>, Json(body): Json<MemoChangesDto>) -> ApiResult<MemoDto> {
+async fn update(
+    State(s): State<AppState>,
+    Path((project, memo)): Path<(ProjectId, MemoId)>,
+    Json(body): Json<MemoChangesDto>,
+) -> ApiResult<MemoDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let current = find(&s, &p, memo).await?;
@@ -178,7 +238,11 @@ async fn update(State(s): State<AppState>, Path((project, memo)): Path<(ProjectI
         ));
     }
     let kind = body.kind.as_deref().map(parse_kind).transpose()?;
-    let links = body.links.as_ref().map(|ls| ls.iter().map(parse_link).collect::<Result<Vec<_>, _>>()).transpose()?;
+    let links = body
+        .links
+        .as_ref()
+        .map(|ls| ls.iter().map(parse_link).collect::<Result<Vec<_>, _>>())
+        .transpose()?;
     let m = s
         .app
         .edit_memo(&actor, &p, &current, |m| {
@@ -207,7 +271,10 @@ struct DeletedDto {
 #[utoipa::path(delete, path = "/projects/{project}/memos/{memo}", tag = "memos",
     params(("project" = String, Path, description = "project id"), ("memo" = String, Path, description = "memo id")),
     responses((status = 200, body = DeletedDto)))]
-async fn delete(State(s): State<AppState>, Path((project, memo)): Path<(ProjectId, MemoId)>) -> ApiResult<DeletedDto> {
+async fn delete(
+    State(s): State<AppState>,
+    Path((project, memo)): Path<(ProjectId, MemoId)>,
+) -> ApiResult<DeletedDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let m = find(&s, &p, memo).await?;

@@ -12,9 +12,11 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{ApiError, AppState};
 
+mod analysis;
 mod cases;
 mod codes;
 mod codings;
+mod exchange;
 mod history;
 mod memos;
 mod projects;
@@ -65,6 +67,8 @@ fn parts() -> (Router<AppState>, OpenApi) {
         .merge(memos::router())
         .merge(search::router())
         .merge(history::router())
+        .merge(exchange::router())
+        .merge(analysis::router())
         .split_for_parts()
 }
 
@@ -76,14 +80,21 @@ pub fn openapi() -> OpenApi {
 /// The API router with its state, plus `GET /openapi.json`.
 pub fn router(state: AppState) -> Router {
     let (routes, doc) = parts();
-    let json = doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": {{\"code\": \"internal\", \"message\": \"{e}\"}}}}"));
+    let json = doc.to_pretty_json().unwrap_or_else(|e| {
+        format!("{{\"error\": {{\"code\": \"internal\", \"message\": \"{e}\"}}}}")
+    });
     let fallback = || async { ApiError::not_found("no such API route; see /api/v1/openapi.json") };
     routes
         .route(
             "/openapi.json",
             get(move || {
                 let json = json.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        json,
+                    )
+                }
             }),
         )
         .fallback(fallback)
@@ -96,26 +107,48 @@ pub(crate) async fn project(state: &AppState, id: ProjectId) -> Result<Project, 
 }
 
 /// The source with this id, which must belong to the project.
-pub(crate) async fn source_in(state: &AppState, project: &Project, id: SourceId) -> Result<Source, ApiError> {
-    let s = state.app.store().source(id).await.map_err(axial_app::AppError::from)?;
+pub(crate) async fn source_in(
+    state: &AppState,
+    project: &Project,
+    id: SourceId,
+) -> Result<Source, ApiError> {
+    let s = state
+        .app
+        .store()
+        .source(id)
+        .await
+        .map_err(axial_app::AppError::from)?;
     if s.project != project.id {
-        return Err(ApiError::not_found(format!("no source with id {id} in project '{}'", project.name)));
+        return Err(ApiError::not_found(format!(
+            "no source with id {id} in project '{}'",
+            project.name
+        )));
     }
     Ok(s)
 }
 
 /// The code with this id in the project.
-pub(crate) async fn code_in(state: &AppState, project: &Project, id: CodeId) -> Result<Code, ApiError> {
+pub(crate) async fn code_in(
+    state: &AppState,
+    project: &Project,
+    id: CodeId,
+) -> Result<Code, ApiError> {
     state
         .app
         .codes(project)
         .await?
         .into_iter()
         .find(|c| c.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("no code with id {id} in project '{}'", project.name)))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no code with id {id} in project '{}'",
+                project.name
+            ))
+        })
 }
 
 /// RFC 3339 text of a timestamp.
 pub(crate) fn rfc3339(t: axial_core::Timestamp) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

@@ -13,7 +13,10 @@ use super::{rfc3339, ApiResult, Json, Path};
 use crate::{ApiError, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(session)).routes(routes!(list, create)).routes(routes!(one))
+    OpenApiRouter::new()
+        .routes(routes!(session))
+        .routes(routes!(list, create))
+        .routes(routes!(one))
 }
 
 /// What the browser needs before its first change.
@@ -55,7 +58,11 @@ struct NewProjectDto {
 #[utoipa::path(get, path = "/session", tag = "session", responses((status = 200, body = SessionDto)))]
 async fn session(State(s): State<AppState>) -> ApiResult<SessionDto> {
     let actor = s.actor().await?;
-    Ok(Json(SessionDto { csrf_token: s.csrf.to_string(), user: actor.user.name, version: env!("CARGO_PKG_VERSION").into() }))
+    Ok(Json(SessionDto {
+        csrf_token: s.csrf.to_string(),
+        user: actor.user.name,
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
 }
 
 async fn dto(s: &AppState, p: axial_core::Project) -> Result<ProjectDto, ApiError> {
@@ -65,7 +72,14 @@ async fn dto(s: &AppState, p: axial_core::Project) -> Result<ProjectDto, ApiErro
         name: p.name,
         description: p.description,
         created_at: rfc3339(p.created_at),
-        counts: CountsDto { sources: c.sources, cases: c.cases, codes: c.codes, codings: c.codings, memos: c.memos, characters: c.characters },
+        counts: CountsDto {
+            sources: c.sources,
+            cases: c.cases,
+            codes: c.codes,
+            codings: c.codings,
+            memos: c.memos,
+            characters: c.characters,
+        },
     })
 }
 
@@ -80,9 +94,15 @@ async fn list(State(s): State<AppState>) -> ApiResult<Vec<ProjectDto>> {
 
 #[utoipa::path(post, path = "/projects", tag = "projects", request_body = NewProjectDto,
     responses((status = 201, body = ProjectDto), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-async fn create(State(s): State<AppState>, Json(body): Json<NewProjectDto>) -> Result<(StatusCode, Json<ProjectDto>), ApiError> {
+async fn create(
+    State(s): State<AppState>,
+    Json(body): Json<NewProjectDto>,
+) -> Result<(StatusCode, Json<ProjectDto>), ApiError> {
     let actor = s.actor().await?;
-    let p = s.app.create_project(&actor, &body.name, &body.description).await?;
+    let p = s
+        .app
+        .create_project(&actor, &body.name, &body.description)
+        .await?;
     Ok((StatusCode::CREATED, Json(dto(&s, p).await?)))
 }
 

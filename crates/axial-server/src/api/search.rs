@@ -57,7 +57,11 @@ struct SearchResultDto {
 #[utoipa::path(get, path = "/projects/{project}/search", tag = "search",
     params(("project" = String, Path, description = "project id"), SearchParams),
     responses((status = 200, body = SearchResultDto), (status = 422, body = crate::error::ErrorBody, description = "empty pattern or invalid regular expression")))]
-async fn search(State(s): State<AppState>, Path(project): Path<ProjectId>, Query(q): Query<SearchParams>) -> ApiResult<SearchResultDto> {
+async fn search(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Query(q): Query<SearchParams>,
+) -> ApiResult<SearchResultDto> {
     let p = super::project(&s, project).await?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
     let query = SearchQuery {

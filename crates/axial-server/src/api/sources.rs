@@ -19,7 +19,11 @@ use crate::{ApiError, AppState};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
-        .merge(OpenApiRouter::new().routes(routes!(upload)).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload))
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .routes(routes!(one))
         .routes(routes!(layout))
 }
@@ -79,14 +83,26 @@ struct ListQuery {
 #[utoipa::path(get, path = "/projects/{project}/sources", tag = "sources",
     params(("project" = String, Path, description = "project id"), ListQuery),
     responses((status = 200, body = [SourceDto])))]
-async fn list(State(s): State<AppState>, Path(project): Path<ProjectId>, Query(q): Query<ListQuery>) -> ApiResult<Vec<SourceDto>> {
+async fn list(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Vec<SourceDto>> {
     let p = super::project(&s, project).await?;
     let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
     let all = s.app.source_summaries(&p).await?;
     Ok(Json(
         all.into_iter()
-            .filter(|x| q.case.as_deref().is_none_or(|c| x.case.as_deref().is_some_and(|have| eq(have, c))))
-            .filter(|x| q.set.as_deref().is_none_or(|set| x.sets.iter().any(|have| eq(have, set))))
+            .filter(|x| {
+                q.case
+                    .as_deref()
+                    .is_none_or(|c| x.case.as_deref().is_some_and(|have| eq(have, c)))
+            })
+            .filter(|x| {
+                q.set
+                    .as_deref()
+                    .is_none_or(|set| x.sets.iter().any(|have| eq(have, set)))
+            })
             .filter(|x| match (&q.attribute, &q.value) {
                 (Some(a), Some(v)) => x.attributes.iter().any(|(k, have)| eq(k, a) && eq(have, v)),
                 (Some(a), None) => x.attributes.keys().any(|k| eq(k, a)),
@@ -100,10 +116,23 @@ async fn list(State(s): State<AppState>, Path(project): Path<ProjectId>, Query(q
 #[utoipa::path(get, path = "/projects/{project}/sources/{source}", tag = "sources",
     params(("project" = String, Path, description = "project id"), ("source" = String, Path, description = "source id")),
     responses((status = 200, body = SourceDto), (status = 404, body = crate::error::ErrorBody)))]
-async fn one(State(s): State<AppState>, Path((project, source)): Path<(ProjectId, SourceId)>) -> ApiResult<SourceDto> {
+async fn one(
+    State(s): State<AppState>,
+    Path((project, source)): Path<(ProjectId, SourceId)>,
+) -> ApiResult<SourceDto> {
     let p = super::project(&s, project).await?;
-    let found = s.app.source_summaries(&p).await?.into_iter().find(|x| x.source.id == source);
-    found.map(|x| Json(dto(x))).ok_or_else(|| ApiError::not_found(format!("no source with id {source} in project '{}'", p.name)))
+    let found = s
+        .app
+        .source_summaries(&p)
+        .await?
+        .into_iter()
+        .find(|x| x.source.id == source);
+    found.map(|x| Json(dto(x))).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no source with id {source} in project '{}'",
+            p.name
+        ))
+    })
 }
 
 /// What happened to one uploaded file.
@@ -131,7 +160,11 @@ struct UploadDto {
     request_body(content_type = "multipart/form-data", description = "`file` parts (several allowed) and an optional `case` field"),
     responses((status = 200, body = UploadDto, description = "one result per file; a failed file does not stop the others"),
               (status = 413, body = crate::error::ErrorBody)))]
-async fn upload(State(s): State<AppState>, Path(project): Path<ProjectId>, mut form: Multipart) -> ApiResult<UploadDto> {
+async fn upload(
+    State(s): State<AppState>,
+    Path(project): Path<ProjectId>,
+    mut form: Multipart,
+) -> ApiResult<UploadDto> {
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let mut files = Vec::new();
@@ -151,11 +184,19 @@ async fn upload(State(s): State<AppState>, Path(project): Path<ProjectId>, mut f
         }
     }
     if files.is_empty() {
-        return Err(ApiError::invalid("file", "no file in the upload; send one or more multipart parts named 'file'"));
+        return Err(ApiError::invalid(
+            "file",
+            "no file in the upload; send one or more multipart parts named 'file'",
+        ));
     }
     let mut results = Vec::with_capacity(files.len());
     for (file, bytes) in files {
-        let req = ImportRequest { file_name: file.clone(), bytes, name: None, case: case.clone() };
+        let req = ImportRequest {
+            file_name: file.clone(),
+            bytes,
+            name: None,
+            case: case.clone(),
+        };
         let r = match s.app.import_document(&actor, &p, req).await {
             Ok(ImportOutcome::Imported { source, warnings }) => FileResultDto {
                 file,
@@ -171,11 +212,20 @@ async fn upload(State(s): State<AppState>, Path(project): Path<ProjectId>, mut f
                 source_id: None,
                 source_name: Some(existing.clone()),
                 warnings: vec![],
-                message: Some(format!("the same text is already in the project as '{existing}'")),
+                message: Some(format!(
+                    "the same text is already in the project as '{existing}'"
+                )),
             },
             Err(e) => {
                 let api = ApiError::from(e);
-                FileResultDto { file, status: "error".into(), source_id: None, source_name: None, warnings: vec![], message: Some(api.message) }
+                FileResultDto {
+                    file,
+                    status: "error".into(),
+                    source_id: None,
+                    source_name: None,
+                    warnings: vec![],
+                    message: Some(api.message),
+                }
             }
         };
         results.push(r);
@@ -247,9 +297,23 @@ struct SegmentDto {
 #[utoipa::path(get, path = "/projects/{project}/sources/{source}/layout", tag = "sources",
     params(("project" = String, Path, description = "project id"), ("source" = String, Path, description = "source id"), LayoutQuery),
     responses((status = 200, body = LayoutDto, description = "the text in lines with codings clipped per line")))]
-async fn layout(State(s): State<AppState>, Path((project, source)): Path<(ProjectId, SourceId)>, Query(q): Query<LayoutQuery>) -> ApiResult<LayoutDto> {
+async fn layout(
+    State(s): State<AppState>,
+    Path((project, source)): Path<(ProjectId, SourceId)>,
+    Query(q): Query<LayoutQuery>,
+) -> ApiResult<LayoutDto> {
     let p = super::project(&s, project).await?;
-    let l = s.app.source_layout(&p, source, LayoutRange { from_line: q.from_line, to_line: q.to_line }).await?;
+    let l = s
+        .app
+        .source_layout(
+            &p,
+            source,
+            LayoutRange {
+                from_line: q.from_line,
+                to_line: q.to_line,
+            },
+        )
+        .await?;
     Ok(Json(LayoutDto {
         source: l.source.to_string(),
         name: l.name,
@@ -259,7 +323,16 @@ async fn layout(State(s): State<AppState>, Path((project, source)): Path<(Projec
         from_line: l.from_line,
         to_line: l.to_line,
         lanes: l.lanes,
-        codes: l.codes.into_iter().map(|c| LayoutCodeDto { id: c.id.to_string(), name: c.name, color: c.color, codings: c.codings }).collect(),
+        codes: l
+            .codes
+            .into_iter()
+            .map(|c| LayoutCodeDto {
+                id: c.id.to_string(),
+                name: c.name,
+                color: c.color,
+                codings: c.codings,
+            })
+            .collect(),
         lines: l
             .lines
             .into_iter()

@@ -54,7 +54,7 @@ export function compareView(ctx, codeId, inspector) {
         onclick: () => ctx.go('#/p/' + pid + '/source/' + s.source_id + '/line/' + s.first_line),
         onkeydown: (e) => e.key === 'Enter' && ctx.go('#/p/' + pid + '/source/' + s.source_id + '/line/' + s.first_line),
       },
-      h('div.seg-meta', h('strong', s.attribution), h('span.muted', s.source + ' · line ' + s.first_line + (s.code !== code.name ? ' · ' + s.code : ''))),
+      h('div.seg-meta', h('strong', s.attribution), h('span.muted', s.source + ' · line ' + s.first_line + (s.code !== code.name ? ' · ' + s.code : '') + ' · ' + s.coder)),
       h('p.seg-text', h('span.ctx', (s.context_before.length >= 160 ? '…' : '') + s.context_before), h('mark', { style: { boxShadow: 'inset 0 -2px 0 ' + code.color } }, s.text), h('span.ctx', s.context_after + (s.context_after.length >= 160 ? '…' : '')))))),
     ));
     if (!segs.total) groupsEl.append(h('div.empty', h('p', 'No segments coded with “' + code.name + '” yet.')));

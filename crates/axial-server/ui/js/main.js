@@ -11,6 +11,7 @@ import { compareView } from './compare.js';
 import { memosView } from './memos.js';
 import { searchView } from './search.js';
 import { historyView } from './history.js';
+import { analysisView } from './analysis.js';
 
 const ctx = {
   session: null,
@@ -95,6 +96,7 @@ const TABS = [
   ['compare', 'Compare'],
   ['memos', 'Memos'],
   ['search', 'Search'],
+  ['analysis', 'Analysis'],
   ['history', 'History'],
   ['import', 'Import'],
 ];
@@ -152,6 +154,7 @@ async function route() {
   else if (view === 'memos') v = memosView(ctx, r.arg, inspector);
   else if (view === 'search') v = searchView(ctx, inspector);
   else if (view === 'history') v = historyView(ctx, inspector);
+  else if (view === 'analysis') v = analysisView(ctx, r.arg, inspector);
   else v = importView(ctx, inspector);
   ctx.view = v;
   mount(center, v.el);

@@ -2,6 +2,7 @@
 
 import * as api from './api.js';
 import { h, showError, plural } from './dom.js';
+import { importProjectForm } from './exchange.js';
 
 export async function projectsPage(ctx) {
   let projects = [];
@@ -33,5 +34,5 @@ export async function projectsPage(ctx) {
         h('span', plural(p.counts.codes, 'code')),
         h('span', plural(p.counts.codings, 'coding')),
         h('span', plural(p.counts.memos, 'memo'))))) : h('p.muted', 'No projects yet. Create one to start, or run `axial demo --serve` to explore the demo study.'));
-  return h('div.projects-page', h('section', h('h1', 'Projects'), list), h('aside', form));
+  return h('div.projects-page', h('section', h('h1', 'Projects'), list), h('aside', form, importProjectForm(ctx)));
 }

@@ -309,7 +309,7 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
     pop.append(h('div.pop-title', plural(codings.length, 'coding') + ' here'));
     for (const c of codings) {
       pop.append(h('div.pop-coding', { dataset: { coding: c.id } },
-        h('div.pop-code', swatch(c.color), h('strong', c.code_name), h('span.muted', ' lines ' + c.first_line + (c.last_line !== c.first_line ? '–' + c.last_line : ''))),
+        h('div.pop-code', swatch(c.color), h('strong', c.code_name), h('span.muted', c.last_line !== c.first_line ? ' lines ' + c.first_line + '–' + c.last_line : ' line ' + c.first_line)),
         h('blockquote.pop-text', c.text.length > 240 ? c.text.slice(0, 240) + '…' : c.text),
         c.memos.length ? h('ul.pop-memos', c.memos.map((m) => h('li', h('a', { href: '#/p/' + pid + '/memos/' + m.id }, '✎ ' + m.title)))) : null,
         h('div.pop-actions',

@@ -4,6 +4,7 @@
 
 import * as api from './api.js';
 import { h, mount, showError, toast, plural } from './dom.js';
+import { exchangePanel } from './exchange.js';
 
 export function sourcesPanel(ctx) {
   const key = 'axial.filter.' + ctx.project.id;
@@ -147,5 +148,5 @@ export function importView(ctx, inspector) {
   mount(inspector, h('div.inspector-section', h('h3', 'Importing'),
     h('p.muted', 'Each file becomes a document. Speaker turns (“Name: …”) are recognised in transcripts. The same text is never imported twice.'),
     h('p.muted', 'Give a case to group the documents of one participant.')));
-  return { el: h('div.view.import-view', h('header.view-head', h('h1', 'Import documents')), caseIn, drop, results) };
+  return { el: h('div.view.import-view', h('header.view-head', h('h1', 'Import documents')), caseIn, drop, results, exchangePanel(ctx)) };
 }
