@@ -2,13 +2,16 @@
 # Runs Axial's whole test suite: formatting and lint checks, every Rust test
 # (unit, store conformance, importer, REFI-QDA, CLI), and the browser tests.
 # Installs what the tests need when it is missing and we are root (Debian:
-# libxml2-utils for schema validation, chromium for the browser tests).
+# libxml2-utils for schema validation, chromium for the browser tests), and
+# starts a throwaway PostgreSQL cluster (scripts/pg.sh) unless AXIAL_TEST_PG
+# names a server already.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v xmllint >/dev/null 2>&1 || need_apt+=(libxml2-utils)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${need_apt[*]}"
@@ -26,16 +29,25 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+echo "== starting a throwaway PostgreSQL cluster for the PostgreSQL backend's tests"
+if [ -z "${AXIAL_TEST_PG:-}" ]; then
+  eval "$(bash scripts/pg.sh start)"
+  trap 'bash scripts/pg.sh stop "$AXIAL_PG_DIR" >/dev/null 2>&1 || true' EXIT
+fi
+
 echo "== cargo test"
 mkdir -p target
 set +e
-cargo test --workspace 2>&1 | tee target/test-output.txt
+cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
   echo "cargo test failed" >&2
   exit 1
 fi
+
+echo "== interop tests (REFI-QDA export read by pyqdpx)"
+bash tests/interop/run.sh
 
 echo "== browser tests"
 bash tests/browser/run.sh

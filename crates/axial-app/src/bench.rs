@@ -388,6 +388,57 @@ pub async fn run(
     Ok((project, report))
 }
 
+/// Timings of REFI-QDA exchange of one project (issue 4: W2 goal ≤ 5 s each).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExchangeBench {
+    /// Snapshot, texts and writing the `.qdpx` archive in memory.
+    pub export_qdpx: Timing,
+    pub qdpx_bytes: u64,
+    /// Reading the archive and committing it as a new project in `target`.
+    pub import_qdpx: Timing,
+    pub imported_codings: u64,
+}
+
+/// Times exporting `project` as `.qdpx` (`runs` times) and importing that
+/// archive into `target` (`import_runs` times; pass an app over a fresh
+/// database so the import is not also remapping ids). Each import adds a
+/// project to `target`.
+pub async fn exchange(
+    app: &App,
+    target: &App,
+    actor: &Actor,
+    project: &Project,
+    runs: usize,
+    import_runs: usize,
+) -> Result<ExchangeBench, AppError> {
+    let export = |app: &App| {
+        let app = app.clone();
+        let project = project.clone();
+        async move {
+            app.export_qdpx_bytes(&project)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))
+        }
+    };
+    let (export_qdpx, bytes) = time_runs(runs, || export(app)).await?;
+    let (import_qdpx, imported) = time_runs(import_runs, || {
+        let bytes = bytes.clone();
+        async move {
+            target
+                .import_qdpx(actor, "bench.qdpx", bytes, None, false)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))
+        }
+    })
+    .await?;
+    Ok(ExchangeBench {
+        export_qdpx,
+        qdpx_bytes: bytes.len() as u64,
+        import_qdpx,
+        imported_codings: imported.counts.codings,
+    })
+}
+
 /// Counts a byte in a buffer: the plain scan search is compared with.
 fn memchr_count(hay: &[u8], b: u8) -> usize {
     hay.iter().filter(|&&x| x == b).count()

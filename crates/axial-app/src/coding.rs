@@ -400,8 +400,7 @@ impl App {
             .collect::<Result<_, AppError>>()?;
         let mut out = Vec::with_capacity(codings.len());
         // Per source: its text, attributes and attribution label, worked out once.
-        let mut per_source: HashMap<SourceId, (std::sync::Arc<crate::LoadedText>, BTreeMap<String, String>, String)> =
-            HashMap::new();
+        let mut per_source: HashMap<SourceId, PerSource> = HashMap::new();
         for c in codings {
             let Some(source) = ctx.sources.get(&c.source) else {
                 continue;
@@ -413,11 +412,13 @@ impl App {
             }) {
                 continue;
             }
-            if !per_source.contains_key(&source.id) {
-                let text = self.text(source).await?;
-                per_source.insert(source.id, (text, ctx.attributes(case), ctx.label(source)));
-            }
-            let (text, attributes, label) = &per_source[&source.id];
+            let (text, attributes, label) = match per_source.entry(source.id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let text = self.text(source).await?;
+                    e.insert((text, ctx.attributes(case), ctx.label(source)))
+                }
+            };
             let (code_name, code_path) = paths.get(&c.code).cloned().unwrap_or_default();
             let seg_text = text.slice(c.span).to_string();
             let before_start = c.span.start().0.saturating_sub(q.context);
@@ -479,6 +480,13 @@ impl App {
             .label(source))
     }
 }
+
+/// A source's text, case attributes and attribution label.
+type PerSource = (
+    std::sync::Arc<crate::LoadedText>,
+    BTreeMap<String, String>,
+    String,
+);
 
 fn span_err(source: &Source, e: axial_core::SpanError) -> AppError {
     AppError::invalid(format!(

@@ -190,14 +190,14 @@ impl App {
         })?;
 
         let mut bundle = bundle;
-        if let Some(n) = name {
-            bundle.project.name = n;
-        }
-        let base = axial_core::validate_name("project", &bundle.project.name)
-            .or_else(|_| {
+        let base = match name {
+            // A name the user typed must be valid; a file's name may fall back.
+            Some(n) => axial_core::validate_name("project", &n),
+            None => axial_core::validate_name("project", &bundle.project.name).or_else(|_| {
                 axial_core::validate_name("project", crate::sources::file_stem(file).as_str())
-            })
-            .map_err(AppError::from)?;
+            }),
+        }
+        .map_err(AppError::from)?;
         let projects = self.store.projects().await?;
         bundle.project.name = unique_name(&base, projects.iter().map(|p| p.name.as_str()));
         if bundle.project.name != base {

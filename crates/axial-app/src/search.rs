@@ -53,12 +53,18 @@ impl App {
             .map_err(|e| AppError::invalid(format!("invalid regular expression: {e}")))?;
         let sources = self.store.sources(project.id).await?;
         let mut texts = Vec::new();
-        for s in sources.into_iter().filter(|s| q.sources.is_empty() || q.sources.contains(&s.id)) {
+        for s in sources
+            .into_iter()
+            .filter(|s| q.sources.is_empty() || q.sources.contains(&s.id))
+        {
             let t = self.text(&s).await?;
             texts.push((s, t));
         }
         // The scan is CPU work: run it off the async threads, split over the cores.
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(texts.len().max(1));
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(texts.len().max(1));
         let chunk = texts.len().div_ceil(workers).max(1);
         let texts = std::sync::Arc::new(texts);
         let mut tasks = Vec::new();
@@ -67,13 +73,18 @@ impl App {
             let re = re.clone();
             let (context, limit) = (q.context, q.limit);
             tasks.push(tokio::task::spawn_blocking(move || {
-                let part = texts.get(w * chunk..((w + 1) * chunk).min(texts.len())).unwrap_or(&[]);
+                let part = texts
+                    .get(w * chunk..((w + 1) * chunk).min(texts.len()))
+                    .unwrap_or(&[]);
                 scan(part, &re, context, limit)
             }));
         }
         let mut hits = Vec::new();
         for t in tasks {
-            hits.extend(t.await.map_err(|e| AppError::Internal(format!("search stopped: {e}")))??);
+            hits.extend(
+                t.await
+                    .map_err(|e| AppError::Internal(format!("search stopped: {e}")))??,
+            );
         }
         if q.limit > 0 {
             hits.truncate(q.limit);
@@ -83,7 +94,12 @@ impl App {
 }
 
 /// Finds every match in some texts (at most `limit` when it is not 0).
-fn scan(texts: &[(axial_core::Source, std::sync::Arc<crate::LoadedText>)], re: &regex::Regex, context: u32, limit: usize) -> Result<Vec<SearchHit>, AppError> {
+fn scan(
+    texts: &[(axial_core::Source, std::sync::Arc<crate::LoadedText>)],
+    re: &regex::Regex,
+    context: u32,
+    limit: usize,
+) -> Result<Vec<SearchHit>, AppError> {
     let mut hits = Vec::new();
     for (s, t) in texts {
         // Matches come in text order: convert byte offsets to code points by
@@ -102,7 +118,11 @@ fn scan(texts: &[(axial_core::Source, std::sync::Arc<crate::LoadedText>)], re: &
             let b = CharOffset(to_char(m.end()));
             let ctx_a = a.0.saturating_sub(context);
             let ctx_b = (b.0 + context).min(t.char_len());
-            let slice = |x: u32, y: u32| -> String { Span::new(x, y, t.char_len()).map(|sp| t.slice(sp).to_string()).unwrap_or_default() };
+            let slice = |x: u32, y: u32| -> String {
+                Span::new(x, y, t.char_len())
+                    .map(|sp| t.slice(sp).to_string())
+                    .unwrap_or_default()
+            };
             hits.push(SearchHit {
                 source: s.name.clone(),
                 source_id: s.id,

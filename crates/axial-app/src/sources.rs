@@ -111,7 +111,12 @@ impl App {
     }
 
     /// Imports one document into its own transaction.
-    pub async fn import_document(&self, actor: &Actor, project: &Project, req: ImportRequest) -> Result<ImportOutcome, AppError> {
+    pub async fn import_document(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        req: ImportRequest,
+    ) -> Result<ImportOutcome, AppError> {
         self.batch_importer(project).await?.import(actor, req).await
     }
 
@@ -122,9 +127,18 @@ impl App {
         Ok(BatchImporter {
             app: self.clone(),
             project: project.clone(),
-            hashes: sources.iter().map(|s| (s.content_hash, s.name.clone())).collect(),
+            hashes: sources
+                .iter()
+                .map(|s| (s.content_hash, s.name.clone()))
+                .collect(),
             names: sources.iter().map(|s| s.name.clone()).collect(),
-            cases: self.store.cases(project.id).await?.into_iter().map(|c| (c.name, c.id)).collect(),
+            cases: self
+                .store
+                .cases(project.id)
+                .await?
+                .into_iter()
+                .map(|c| (c.name, c.id))
+                .collect(),
         })
     }
 
@@ -220,7 +234,11 @@ impl App {
             return Err(AppError::invalid(format!("{}: no attribute or open-text columns found; name them with --attribute-column and --text-column", req.file_name)));
         }
         let stem = file_stem(&req.file_name);
-        let table_kind = if req.file_name.to_ascii_lowercase().ends_with(".xlsx") { SourceKind::Xlsx } else { SourceKind::Csv };
+        let table_kind = if req.file_name.to_ascii_lowercase().ends_with(".xlsx") {
+            SourceKind::Xlsx
+        } else {
+            SourceKind::Csv
+        };
         let mut cs = ChangeSet::new(
             Some(project.id),
             actor.id(),
@@ -523,7 +541,11 @@ pub struct BatchImporter {
 }
 
 impl BatchImporter {
-    pub async fn import(&mut self, actor: &Actor, req: ImportRequest) -> Result<ImportOutcome, AppError> {
+    pub async fn import(
+        &mut self,
+        actor: &Actor,
+        req: ImportRequest,
+    ) -> Result<ImportOutcome, AppError> {
         let file_name = req.file_name.clone();
         let bytes = req.bytes;
         let (doc, hash, loaded) = tokio::task::spawn_blocking(move || {
@@ -536,21 +558,34 @@ impl BatchImporter {
         .await
         .map_err(|e| AppError::Internal(format!("importer stopped: {e}")))??;
         if let Some(existing) = self.hashes.get(&hash) {
-            return Ok(ImportOutcome::Duplicate { existing: existing.clone() });
+            return Ok(ImportOutcome::Duplicate {
+                existing: existing.clone(),
+            });
         }
         let wanted = match &req.name {
             Some(n) => axial_core::validate_name("source", n)?,
             None => axial_core::validate_name("source", &file_stem(&req.file_name))?,
         };
         let name = unique_name(&self.names, &wanted);
-        let mut cs = ChangeSet::new(Some(self.project.id), actor.id(), Action::SourceImport, format!("imported '{name}'"));
+        let mut cs = ChangeSet::new(
+            Some(self.project.id),
+            actor.id(),
+            Action::SourceImport,
+            format!("imported '{name}'"),
+        );
         let case = match &req.case {
             Some(c) => {
                 let c = axial_core::validate_name("case", c)?;
                 Some(match self.cases.get(&c) {
                     Some(id) => *id,
                     None => {
-                        let case = Case { id: CaseId::new(), project: self.project.id, name: c.clone(), description: String::new(), version: Version::FIRST };
+                        let case = Case {
+                            id: CaseId::new(),
+                            project: self.project.id,
+                            name: c.clone(),
+                            description: String::new(),
+                            version: Version::FIRST,
+                        };
                         cs.push(Op::insert(Entity::Case(case.clone())));
                         case.id
                     }
@@ -582,7 +617,10 @@ impl BatchImporter {
         self.app.texts.put(hash, loaded);
         self.hashes.insert(hash, name.clone());
         self.names.insert(name);
-        Ok(ImportOutcome::Imported { source: Box::new(source), warnings: doc.warnings })
+        Ok(ImportOutcome::Imported {
+            source: Box::new(source),
+            warnings: doc.warnings,
+        })
     }
 }
 

@@ -35,8 +35,16 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         let store = axial_store_sqlite::SqliteStore::open(&db.display().to_string()).await?;
         let app = App::new(Arc::new(store));
         let actor = app.local_user("bench").await?;
-        let bar = if json { ProgressBar::hidden() } else { ProgressBar::new(1) };
-        bar.set_style(ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len}").expect("valid template").progress_chars("=> "));
+        let bar = if json {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(1)
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
         let progress = |what: &str, done: usize, total: usize| {
             bar.set_message(what.to_string());
             bar.set_length(total as u64);
@@ -44,12 +52,17 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         };
         let (_, report) = bench::run(&app, &actor, spec, a.runs, &progress).await?;
         progress("coded layout", 0, 1);
-        let layout = axial_server::bench::measure_layout(&app, 300_000, 2_000, a.runs).await.map_err(|e| anyhow::anyhow!(e))?;
+        let layout = axial_server::bench::measure_layout(&app, 300_000, 2_000, a.runs)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
         bar.finish_and_clear();
         anyhow::Ok((report, layout))
     }
     .await;
-    let db_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+    let db_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(db.with_extension("db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
     let startup = cli_startup(&db, a.runs.max(10));
     let _ = std::fs::remove_dir_all(&dir);
     let (report, layout) = result?;
@@ -61,17 +74,53 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         }))?;
         return Ok(());
     }
-    let t = |x: &Timing| format!("median {:.2} ms (min {:.2}, max {:.2}, {} runs)", x.median_ms, x.min_ms, x.max_ms, x.runs);
+    let t = |x: &Timing| {
+        format!(
+            "median {:.2} ms (min {:.2}, max {:.2}, {} runs)",
+            x.median_ms, x.min_ms, x.max_ms, x.runs
+        )
+    };
     let c = report.corpus;
-    println!("corpus: {} sources × {} words, {} codes, {} codings ({:.1} MB of text)", c.sources, c.words_per_source, c.codes, c.codings, report.text_bytes as f64 / 1e6);
-    println!("import (each file its own transaction): {:.2} s, {:.1} MB/s", report.import_seconds, report.import_mb_per_s);
-    println!("  the importer alone (no commit): {:.1} MB/s", report.parse_mb_per_s);
-    println!("apply {} codings in batches of 2,000: {:.2} s, {:.0} codings/s", c.codings, report.apply_codings_seconds, report.codings_per_second);
-    println!("apply one coding (round trip through the store): {}", t(&report.apply_one_coding));
+    println!(
+        "corpus: {} sources × {} words, {} codes, {} codings ({:.1} MB of text)",
+        c.sources,
+        c.words_per_source,
+        c.codes,
+        c.codings,
+        report.text_bytes as f64 / 1e6
+    );
+    println!(
+        "import (each file its own transaction): {:.2} s, {:.1} MB/s",
+        report.import_seconds, report.import_mb_per_s
+    );
+    println!(
+        "  the importer alone (no commit): {:.1} MB/s",
+        report.parse_mb_per_s
+    );
+    println!(
+        "apply {} codings in batches of 2,000: {:.2} s, {:.0} codings/s",
+        c.codings, report.apply_codings_seconds, report.codings_per_second
+    );
+    println!(
+        "apply one coding (round trip through the store): {}",
+        t(&report.apply_one_coding)
+    );
     println!("plain memory scan of the text: {}", t(&report.memory_scan));
-    println!("regex search '{}' ({} hits): {}", report.search_pattern, report.search_hits, t(&report.search));
-    println!("  search / memory scan: {:.1}×", report.search.median_ms / report.memory_scan.median_ms.max(1e-9));
-    println!("segments of one code ({} codings): {}", report.segments_count, t(&report.segments_5000));
+    println!(
+        "regex search '{}' ({} hits): {}",
+        report.search_pattern,
+        report.search_hits,
+        t(&report.search)
+    );
+    println!(
+        "  search / memory scan: {:.1}×",
+        report.search.median_ms / report.memory_scan.median_ms.max(1e-9)
+    );
+    println!(
+        "segments of one code ({} codings): {}",
+        report.segments_count,
+        t(&report.segments_5000)
+    );
     println!(
         "coded layout of a {}-character source with {} codings (server): median {:.2} ms (best {:.2}, {} runs)",
         layout.chars,
@@ -81,7 +130,10 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         layout.runs
     );
     match startup {
-        Ok(s) => println!("CLI start to first output (`axial project list`): {}", t(&s)),
+        Ok(s) => println!(
+            "CLI start to first output (`axial project list`): {}",
+            t(&s)
+        ),
         Err(e) => println!("CLI start: not measured ({e})"),
     }
     println!("database size: {:.1} MB", db_bytes as f64 / 1e6);
@@ -97,7 +149,9 @@ fn cli_startup(db: &std::path::Path, runs: usize) -> anyhow::Result<Timing> {
     let mut ds: Vec<Duration> = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let out = Command::new(&exe).args(["--db", &db.display().to_string(), "project", "list"]).output()?;
+        let out = Command::new(&exe)
+            .args(["--db", &db.display().to_string(), "project", "list"])
+            .output()?;
         ds.push(t.elapsed());
         if !out.status.success() {
             anyhow::bail!("{}", String::from_utf8_lossy(&out.stderr));

@@ -69,7 +69,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let store = crate::db::open(cli.db.as_deref()).await?;
     let app = App::new(store);
-    let actor = app.local_user(&user_name(&cli)).await?;
+    let result = dispatch(&cli, &app).await;
+    app.store().close().await;
+    result
+}
+
+async fn dispatch(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
+    let app = app.clone();
+    let actor = app.local_user(&user_name(cli)).await?;
     let json = cli.json;
     let color = output::color(cli.no_color);
     let project = |app: &App| {
@@ -85,7 +92,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Export(cmd) => crate::exchange::export(&app, &project(&app).await?, cmd, json).await?,
+        Command::Export(cmd) => {
+            crate::exchange::export(&app, &project(&app).await?, cmd, json).await?
+        }
         Command::ImportProject(a) => crate::exchange::import_project(&app, &actor, a, json).await?,
         Command::ImportCodebook(a) => {
             crate::exchange::import_codebook(&app, &actor, &project(&app).await?, a, json).await?
@@ -1081,7 +1090,13 @@ async fn serve(app: &App, a: &ServeArgs, project: Option<&Project>) -> anyhow::R
     };
     println!("Axial is serving the workspace at {url}  (Ctrl+C stops it)");
     if a.open {
-        let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else if cfg!(windows) {
+            "explorer"
+        } else {
+            "xdg-open"
+        };
         if let Err(e) = std::process::Command::new(opener).arg(&url).spawn() {
             eprintln!("warning: could not open a browser ({e}); open {url} yourself");
         }
@@ -1089,6 +1104,8 @@ async fn serve(app: &App, a: &ServeArgs, project: Option<&Project>) -> anyhow::R
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    axial_server::serve(listener, app.clone(), cfg, shutdown).await.context("the server stopped")?;
+    axial_server::serve(listener, app.clone(), cfg, shutdown)
+        .await
+        .context("the server stopped")?;
     Ok(())
 }

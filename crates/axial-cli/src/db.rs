@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use axial_store::Store;
 
 /// The database named by `--db`/`AXIAL_DB`, else `./axial.db`.
@@ -13,11 +13,15 @@ pub fn location(db: Option<&str>) -> String {
         .unwrap_or_else(|| "axial.db".to_string())
 }
 
-/// Opens the database; warns on stderr when SQLite sits somewhere unsafe.
+/// Opens the database: `postgres://…` URLs on PostgreSQL, anything else as a
+/// SQLite file; warns on stderr when SQLite sits somewhere unsafe.
 pub async fn open(db: Option<&str>) -> anyhow::Result<Arc<dyn Store>> {
     let loc = location(db);
     if loc.starts_with("postgres://") || loc.starts_with("postgresql://") {
-        bail!("PostgreSQL databases are not supported by this build yet; use a SQLite file path");
+        let store = axial_store_postgres::PgStore::connect(&loc)
+            .await
+            .context("cannot open the PostgreSQL database")?;
+        return Ok(Arc::new(store));
     }
     let path = PathBuf::from(
         loc.strip_prefix("sqlite://")

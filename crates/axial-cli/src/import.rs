@@ -99,7 +99,11 @@ pub async fn run(
         .collect();
     if !json {
         for r in &results {
-            eprintln!("failed    {}: {}", r.file, r.message.as_deref().unwrap_or(""));
+            eprintln!(
+                "failed    {}: {}",
+                r.file,
+                r.message.as_deref().unwrap_or("")
+            );
         }
     }
     let bar = if json {
@@ -121,7 +125,17 @@ pub async fn run(
             .to_string();
         bar.set_message(name.clone());
         let display = path.display().to_string();
-        let res = import_one(app, &mut importer, actor, project, a, path, &name, case_re.as_ref()).await;
+        let res = import_one(
+            app,
+            &mut importer,
+            actor,
+            project,
+            a,
+            path,
+            &name,
+            case_re.as_ref(),
+        )
+        .await;
         let r = match res {
             Ok(Outcome::Doc(ImportOutcome::Imported { source, warnings })) => FileResult {
                 file: display,
@@ -157,10 +171,18 @@ pub async fn run(
         if !json {
             match r.status {
                 "failed" => bar.suspend(|| {
-                    eprintln!("failed    {}: {}", r.file, r.message.as_deref().unwrap_or(""))
+                    eprintln!(
+                        "failed    {}: {}",
+                        r.file,
+                        r.message.as_deref().unwrap_or("")
+                    )
                 }),
                 "duplicate" => bar.suspend(|| {
-                    println!("duplicate {}: {}", r.file, r.message.as_deref().unwrap_or(""))
+                    println!(
+                        "duplicate {}: {}",
+                        r.file,
+                        r.message.as_deref().unwrap_or("")
+                    )
                 }),
                 _ => {
                     for w in &r.warnings {
@@ -268,14 +290,16 @@ async fn import_one(
         _ => None,
     };
     Ok(Outcome::Doc(
-        importer.import(actor,
-            ImportRequest {
-                file_name: name.to_string(),
-                bytes,
-                name: None,
-                case,
-            },
-        )
-        .await?,
+        importer
+            .import(
+                actor,
+                ImportRequest {
+                    file_name: name.to_string(),
+                    bytes,
+                    name: None,
+                    case,
+                },
+            )
+            .await?,
     ))
 }

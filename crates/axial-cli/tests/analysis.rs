@@ -32,8 +32,14 @@ struct Env {
 impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::copy(demo_db().join("axial.db"), dir.path().join("axial.db"))
-            .expect("copy the demo database");
+        // The database with its write-ahead log (the demo's writes may still
+        // be there rather than in the main file).
+        for name in ["axial.db", "axial.db-wal"] {
+            let from = demo_db().join(name);
+            if from.exists() {
+                std::fs::copy(&from, dir.path().join(name)).expect("copy the demo database");
+            }
+        }
         Env { dir }
     }
 

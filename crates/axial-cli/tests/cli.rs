@@ -12,7 +12,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("temp dir") }
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     fn path(&self) -> &Path {
@@ -34,14 +36,23 @@ impl Env {
     /// Runs and expects success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "axial {args:?} failed:\nstdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "axial {args:?} failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).expect("stdout is UTF-8")
     }
 
     /// Runs and expects failure; returns stderr.
     fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(!out.status.success(), "axial {args:?} should have failed but printed:\n{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            !out.status.success(),
+            "axial {args:?} should have failed but printed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         String::from_utf8(out.stderr).expect("stderr is UTF-8")
     }
 
@@ -62,7 +73,9 @@ impl Env {
 
     /// Number of changes in the log: proves a failed command changed nothing.
     fn changes(&self) -> u64 {
-        self.json(&["stats"])["changes"].as_u64().expect("changes count")
+        self.json(&["stats"])["changes"]
+            .as_u64()
+            .expect("changes count")
     }
 }
 
@@ -72,7 +85,10 @@ fn fixtures() -> PathBuf {
 
 /// Slices a text by code points.
 fn slice(text: &str, start: u64, end: u64) -> String {
-    text.chars().skip(start as usize).take((end - start) as usize).collect()
+    text.chars()
+        .skip(start as usize)
+        .take((end - start) as usize)
+        .collect()
 }
 
 #[test]
@@ -98,8 +114,20 @@ fn demo_segments_quote_the_source_text_exactly() {
     let mut texts = std::collections::HashMap::new();
     for s in segs {
         let source = s["source"].as_str().unwrap().to_string();
-        let text = texts.entry(source.clone()).or_insert_with(|| env.json(&["show", &source])["text"].as_str().unwrap().to_string());
-        assert_eq!(s["text"].as_str().unwrap(), slice(text, s["start"].as_u64().unwrap(), s["end"].as_u64().unwrap()));
+        let text = texts.entry(source.clone()).or_insert_with(|| {
+            env.json(&["show", &source])["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        });
+        assert_eq!(
+            s["text"].as_str().unwrap(),
+            slice(
+                text,
+                s["start"].as_u64().unwrap(),
+                s["end"].as_u64().unwrap()
+            )
+        );
         let label = s["attribution"].as_str().unwrap();
         assert!(label.starts_with('(') && label.ends_with(')'), "{label}");
     }
@@ -109,11 +137,17 @@ fn demo_segments_quote_the_source_text_exactly() {
         l.starts_with("(Interviewee ") && l.contains(", ")
     }));
     // Filtering by an attribute keeps only that group.
-    let group = segs.iter().find_map(|s| s["attributes"]["staff group"].as_str()).unwrap().to_string();
+    let group = segs
+        .iter()
+        .find_map(|s| s["attributes"]["staff group"].as_str())
+        .unwrap()
+        .to_string();
     let filtered = env.json(&["segments", name, "--where", &format!("staff group={group}")]);
     let filtered = filtered.as_array().unwrap();
     assert!(!filtered.is_empty() && filtered.len() < segs.len());
-    assert!(filtered.iter().all(|s| s["attributes"]["staff group"] == group.as_str()));
+    assert!(filtered
+        .iter()
+        .all(|s| s["attributes"]["staff group"] == group.as_str()));
 }
 
 #[test]
@@ -142,42 +176,108 @@ fn folder_import_keeps_going_past_a_corrupt_file() {
     let out = env.run(&["import", "inbox"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "a failed file makes the exit code non-zero");
-    assert!(stderr.contains("broken.docx"), "the corrupt file is named:\n{stdout}\n{stderr}");
+    assert!(
+        !out.status.success(),
+        "a failed file makes the exit code non-zero"
+    );
+    assert!(
+        stderr.contains("broken.docx"),
+        "the corrupt file is named:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("failed 1"), "{stdout}");
     let sources = env.json(&["sources"]);
-    let kinds: std::collections::BTreeSet<&str> = sources.as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
-    for k in ["text", "markdown", "html", "docx", "odt", "rtf", "pdf", "vtt", "srt", "csv", "xlsx"] {
+    let kinds: std::collections::BTreeSet<&str> = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "text", "markdown", "html", "docx", "odt", "rtf", "pdf", "vtt", "srt", "csv", "xlsx",
+    ] {
         assert!(kinds.contains(k), "a {k} source was imported: {kinds:?}");
     }
     // Importing the same folder again skips every duplicate.
     let again = env.run(&["import", "inbox/interview.txt"]);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("duplicate"), "{}", String::from_utf8_lossy(&again.stdout));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("duplicate"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
 }
 
 #[test]
 fn undo_reverts_a_merge_completely_and_redo_repeats_it() {
     let env = Env::new();
     env.ok(&["project", "new", "Study"]);
-    env.write("a.txt", "Interviewer: How is it?\n\nP01: We never have enough time, and the café is closed 😀.\n".as_bytes());
+    env.write(
+        "a.txt",
+        "Interviewer: How is it?\n\nP01: We never have enough time, and the café is closed 😀.\n"
+            .as_bytes(),
+    );
     env.ok(&["import", "a.txt"]);
     env.ok(&["code", "new", "time pressure"]);
     env.ok(&["code", "new", "workload"]);
     env.ok(&["code", "new", "rushed", "--parent", "time pressure"]);
-    env.ok(&["code", "apply", "time pressure", "--source", "a", "--match", "enough time"]);
-    env.ok(&["code", "apply", "workload", "--source", "a", "--span", "25..60"]);
-    env.ok(&["code", "apply", "time pressure", "--source", "a", "--span", "25..60"]);
-    env.ok(&["memo", "new", "On time", "--type", "code", "--code", "time pressure", "--body", "Time is *scarce*."]);
+    env.ok(&[
+        "code",
+        "apply",
+        "time pressure",
+        "--source",
+        "a",
+        "--match",
+        "enough time",
+    ]);
+    env.ok(&[
+        "code", "apply", "workload", "--source", "a", "--span", "25..60",
+    ]);
+    env.ok(&[
+        "code",
+        "apply",
+        "time pressure",
+        "--source",
+        "a",
+        "--span",
+        "25..60",
+    ]);
+    env.ok(&[
+        "memo",
+        "new",
+        "On time",
+        "--type",
+        "code",
+        "--code",
+        "time pressure",
+        "--body",
+        "Time is *scarce*.",
+    ]);
     let before_codes = env.json(&["code", "list"]);
     let before_segments = env.json(&["segments", "workload"]);
     let preview = env.json(&["code", "merge", "time pressure", "workload", "--dry-run"]);
     assert_eq!(preview["codings_moved"], 1);
-    assert_eq!(preview["codings_dropped"], 1, "the identical span is not duplicated");
-    assert_eq!(env.json(&["code", "list"]), before_codes, "a dry run changes nothing");
+    assert_eq!(
+        preview["codings_dropped"], 1,
+        "the identical span is not duplicated"
+    );
+    assert_eq!(
+        env.json(&["code", "list"]),
+        before_codes,
+        "a dry run changes nothing"
+    );
     env.ok(&["code", "merge", "time pressure", "workload"]);
     let merged = env.json(&["code", "list"]);
-    assert!(merged.as_array().unwrap().iter().all(|c| c["name"] != "time pressure"));
-    assert_eq!(env.json(&["segments", "workload"]).as_array().unwrap().len(), 2);
+    assert!(merged
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["name"] != "time pressure"));
+    assert_eq!(
+        env.json(&["segments", "workload"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let memo = env.json(&["memo", "show", "On time"]);
     assert_eq!(memo["links"].as_array().unwrap().len(), 1);
     env.ok(&["undo"]);
@@ -189,7 +289,12 @@ fn undo_reverts_a_merge_completely_and_redo_repeats_it() {
     let tp = env.json(&["segments", "time pressure"]);
     assert_eq!(tp.as_array().unwrap().len(), 2);
     env.ok(&["redo"]);
-    assert!(env.json(&["code", "list"]).as_array().unwrap().iter().all(|c| c["name"] != "time pressure"));
+    assert!(env
+        .json(&["code", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["name"] != "time pressure"));
     let hist = env.json(&["history"]);
     assert_eq!(hist[0]["action"], "redo");
     assert_eq!(hist[1]["action"], "undo");
@@ -205,18 +310,43 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
     let n = env.changes();
 
     let e = env.fails(&["import", "missing.txt"]);
-    assert!(e.contains("missing.txt") && e.contains("no such file"), "{e}");
-    let e = env.fails(&["code", "apply", "greeting", "--source", "a", "--span", "5..500"]);
+    assert!(
+        e.contains("missing.txt") && e.contains("no such file"),
+        "{e}"
+    );
+    let e = env.fails(&[
+        "code", "apply", "greeting", "--source", "a", "--span", "5..500",
+    ]);
     assert!(e.contains("ends after the end of the text"), "{e}");
-    let e = env.fails(&["code", "apply", "greeting", "--source", "a", "--span", "9..3"]);
+    let e = env.fails(&[
+        "code", "apply", "greeting", "--source", "a", "--span", "9..3",
+    ]);
     assert!(e.contains("reversed"), "{e}");
-    let e = env.fails(&["code", "apply", "nosuchcode", "--source", "a", "--span", "0..3"]);
+    let e = env.fails(&[
+        "code",
+        "apply",
+        "nosuchcode",
+        "--source",
+        "a",
+        "--span",
+        "0..3",
+    ]);
     assert!(e.contains("no code named 'nosuchcode'"), "{e}");
-    let e = env.fails(&["code", "apply", "greeting", "--source", "nosuch", "--span", "0..3"]);
+    let e = env.fails(&[
+        "code", "apply", "greeting", "--source", "nosuch", "--span", "0..3",
+    ]);
     assert!(e.contains("no source named 'nosuch'"), "{e}");
     let e = env.fails(&["code", "new", "greeting"]);
     assert!(e.contains("already exists"), "{e}");
-    let e = env.fails(&["code", "apply", "greeting", "--source", "a", "--match", "(unclosed"]);
+    let e = env.fails(&[
+        "code",
+        "apply",
+        "greeting",
+        "--source",
+        "a",
+        "--match",
+        "(unclosed",
+    ]);
     assert!(e.contains("regular expression"), "{e}");
     env.write("empty.txt", b"");
     let e = env.fails(&["import", "empty.txt"]);
@@ -231,11 +361,17 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
     let e = env.fails(&["import", "huge.txt"]);
     assert!(e.contains("huge.txt") && e.contains("limit"), "{e}");
     // Deleting a used code needs --force.
-    env.ok(&["code", "apply", "greeting", "--source", "a", "--match", "hello"]);
+    env.ok(&[
+        "code", "apply", "greeting", "--source", "a", "--match", "hello",
+    ]);
     let n = n + 1;
     let e = env.fails(&["code", "delete", "greeting"]);
     assert!(e.contains("--force") && e.contains("1 coding"), "{e}");
-    assert_eq!(env.changes(), n, "failed commands left the database unchanged");
+    assert_eq!(
+        env.changes(),
+        n,
+        "failed commands left the database unchanged"
+    );
 }
 
 #[test]
@@ -246,7 +382,10 @@ fn several_projects_need_a_choice() {
     env.ok(&["project", "new", "One"]);
     env.ok(&["project", "new", "Two"]);
     let e = env.fails(&["sources"]);
-    assert!(e.contains("--project") && e.contains("One") && e.contains("Two"), "{e}");
+    assert!(
+        e.contains("--project") && e.contains("One") && e.contains("Two"),
+        "{e}"
+    );
     env.ok(&["--project", "Two", "sources"]);
     let e = env.fails(&["project", "new", "one"]);
     assert!(e.contains("already exists"), "{e}");
@@ -256,14 +395,22 @@ fn several_projects_need_a_choice() {
 fn show_marks_codings_and_numbers_lines() {
     let env = Env::new();
     env.ok(&["project", "new", "Study"]);
-    env.write("a.txt", "Interviewer: first line\nP01: שלום and 😀 here\nlast line\n".as_bytes());
+    env.write(
+        "a.txt",
+        "Interviewer: first line\nP01: שלום and 😀 here\nlast line\n".as_bytes(),
+    );
     env.ok(&["import", "a.txt"]);
     env.ok(&["code", "new", "greeting"]);
-    env.ok(&["code", "apply", "greeting", "--source", "a", "--lines", "2-2"]);
+    env.ok(&[
+        "code", "apply", "greeting", "--source", "a", "--lines", "2-2",
+    ]);
     let out = env.ok(&["show", "a", "--lines"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
-    assert!(lines[1].starts_with("2 │ P01: שלום and 😀 here") && lines[1].ends_with("◂ greeting"), "{out}");
+    assert!(
+        lines[1].starts_with("2 │ P01: שלום and 😀 here") && lines[1].ends_with("◂ greeting"),
+        "{out}"
+    );
     assert!(!lines[0].contains('◂') && !lines[2].contains('◂'), "{out}");
     let seg = env.json(&["segments", "greeting"]);
     assert_eq!(seg[0]["text"], "P01: שלום and 😀 here");
@@ -283,5 +430,9 @@ fn search_reports_code_point_spans() {
     assert_eq!(hits[0]["end"], 9);
     assert_eq!(hits[1]["line"], 2);
     let hits = env.json(&["search", "qual[a-z]+ m", "--regex"]);
-    assert_eq!(hits.as_array().unwrap().len(), 0, "case-sensitive by default");
+    assert_eq!(
+        hits.as_array().unwrap().len(),
+        0,
+        "case-sensitive by default"
+    );
 }

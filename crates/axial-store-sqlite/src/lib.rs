@@ -217,6 +217,17 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    async fn close(&self) {
+        // Fold the write-ahead log into the main file (best effort: another
+        // process may still be reading), then close every connection.
+        if let Ok(mut conn) = self.pool.acquire().await {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut *conn)
+                .await;
+        }
+        self.pool.close().await;
+    }
+
     async fn commit(&self, change: ChangeSet) -> Result<Change, StoreError> {
         let _gate = self.write_gate.lock().await;
         let mut tx = self
@@ -268,21 +279,38 @@ impl Store for SqliteStore {
     }
     async fn sources(&self, project: ProjectId) -> Result<Vec<Source>, StoreError> {
         let mut conn = self.conn().await?;
-        let stamps = read::source_versions(&mut conn, project).await.map_err(|f| self.fail(f))?;
+        let stamps = read::source_versions(&mut conn, project)
+            .await
+            .map_err(|f| self.fail(f))?;
         let missing: Vec<SourceId> = {
-            let cache = self.sources_cache.lock().expect("sources cache lock is never poisoned");
-            stamps.iter().filter(|(id, v)| cache.get(id).is_none_or(|s| s.version != *v)).map(|(id, _)| *id).collect()
+            let cache = self
+                .sources_cache
+                .lock()
+                .expect("sources cache lock is never poisoned");
+            stamps
+                .iter()
+                .filter(|(id, v)| cache.get(id).is_none_or(|s| s.version != *v))
+                .map(|(id, _)| *id)
+                .collect()
         };
         let fetched = if missing.is_empty() {
             Vec::new()
         } else {
-            read::sources_by_id(&mut conn, project, &missing).await.map_err(|f| self.fail(f))?
+            read::sources_by_id(&mut conn, project, &missing)
+                .await
+                .map_err(|f| self.fail(f))?
         };
-        let mut cache = self.sources_cache.lock().expect("sources cache lock is never poisoned");
+        let mut cache = self
+            .sources_cache
+            .lock()
+            .expect("sources cache lock is never poisoned");
         for s in fetched {
             cache.insert(s.id, s);
         }
-        Ok(stamps.iter().filter_map(|(id, _)| cache.get(id).cloned()).collect())
+        Ok(stamps
+            .iter()
+            .filter_map(|(id, _)| cache.get(id).cloned())
+            .collect())
     }
     async fn source(&self, id: SourceId) -> Result<Source, StoreError> {
         read!(self, source(id))

@@ -52,7 +52,10 @@ where
         cols = t.columns.join(", "),
         name = t.name,
     );
-    let json: String = sqlx::query_scalar(&sql).bind(id).fetch_one(&mut *conn).await?;
+    let json: String = sqlx::query_scalar(&sql)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     serde_json::from_str(&json).map_err(|e| crate::error::corrupt(t.name, "(list)", e).into())
 }
 
@@ -161,7 +164,9 @@ pub(crate) async fn source_versions(
         serde_json::from_str(&json).map_err(|e| crate::error::corrupt("sources", "(list)", e))?;
     rows.into_iter()
         .map(|(id, v)| {
-            let sid = id.parse::<SourceId>().map_err(|e| crate::error::corrupt("sources", &id, e))?;
+            let sid = id
+                .parse::<SourceId>()
+                .map_err(|e| crate::error::corrupt("sources", &id, e))?;
             let v = u64::try_from(v).map_err(|e| crate::error::corrupt("sources", &id, e))?;
             Ok((sid, axial_core::Version(v)))
         })
@@ -182,10 +187,17 @@ pub(crate) async fn sources_by_id(
     );
     let ids = serde_json::to_string(&ids.iter().map(|i| i.to_string()).collect::<Vec<_>>())
         .map_err(|e| crate::error::corrupt("sources", "(ids)", e))?;
-    let json: String = sqlx::query_scalar(&sql).bind(project.to_string()).bind(ids).fetch_one(&mut *conn).await?;
+    let json: String = sqlx::query_scalar(&sql)
+        .bind(project.to_string())
+        .bind(ids)
+        .fetch_one(&mut *conn)
+        .await?;
     let rows: Vec<SourceRow> =
         serde_json::from_str(&json).map_err(|e| crate::error::corrupt("sources", "(list)", e))?;
-    Ok(rows.into_iter().map(SourceRow::decode).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(SourceRow::decode)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(crate) async fn source(conn: &mut SqliteConnection, id: SourceId) -> Result<Source, Fault> {
@@ -355,8 +367,8 @@ pub(crate) async fn codings(
         q = q.bind(b);
     }
     let json = q.fetch_one(&mut *conn).await?;
-    let rows: Vec<CodingRow> = serde_json::from_str(&json)
-        .map_err(|e| crate::error::corrupt("codings", "(list)", e))?;
+    let rows: Vec<CodingRow> =
+        serde_json::from_str(&json).map_err(|e| crate::error::corrupt("codings", "(list)", e))?;
     let mut codings = rows
         .into_iter()
         .map(CodingRow::decode)

@@ -720,6 +720,19 @@ impl RelationRow {
     }
 }
 
+/// SQLite keeps booleans as 0 and 1.
+fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    use serde::Deserialize;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Ok(b),
+        serde_json::Value::Number(n) if n.as_i64() == Some(0) => Ok(false),
+        serde_json::Value::Number(n) if n.as_i64() == Some(1) => Ok(true),
+        other => Err(serde::de::Error::custom(format!(
+            "expected 0 or 1, found {other}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -757,16 +770,5 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), kinds.len());
-    }
-}
-
-/// SQLite keeps booleans as 0 and 1.
-fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    use serde::Deserialize;
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Bool(b) => Ok(b),
-        serde_json::Value::Number(n) if n.as_i64() == Some(0) => Ok(false),
-        serde_json::Value::Number(n) if n.as_i64() == Some(1) => Ok(true),
-        other => Err(serde::de::Error::custom(format!("expected 0 or 1, found {other}"))),
     }
 }

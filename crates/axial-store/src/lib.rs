@@ -27,9 +27,19 @@ pub enum StoreError {
     #[error("no {kind} with id {id}")]
     NotFound { kind: EntityKind, id: String },
     #[error("{kind} '{label}' was changed by someone else since it was read (expected version {expected}, found {})", found.map(|v| v.to_string()).unwrap_or_else(|| "none: it was deleted".into()))]
-    Conflict { kind: EntityKind, id: String, label: String, expected: Version, found: Option<Version> },
+    Conflict {
+        kind: EntityKind,
+        id: String,
+        label: String,
+        expected: Version,
+        found: Option<Version>,
+    },
     #[error("{kind} '{label}' already exists (id {id})")]
-    AlreadyExists { kind: EntityKind, id: String, label: String },
+    AlreadyExists {
+        kind: EntityKind,
+        id: String,
+        label: String,
+    },
     #[error("{message}")]
     Constraint { message: String },
     #[error("change {seq} was already reverted")]
@@ -61,10 +71,16 @@ impl CodingFilter {
         CodingFilter::default()
     }
     pub fn code(code: CodeId) -> CodingFilter {
-        CodingFilter { codes: vec![code], ..Default::default() }
+        CodingFilter {
+            codes: vec![code],
+            ..Default::default()
+        }
     }
     pub fn source(source: SourceId) -> CodingFilter {
-        CodingFilter { sources: vec![source], ..Default::default() }
+        CodingFilter {
+            sources: vec![source],
+            ..Default::default()
+        }
     }
 }
 
@@ -123,6 +139,10 @@ pub trait Store: Send + Sync {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 
+    /// Closes the store's connections. SQLite folds its write-ahead log back
+    /// into the database file, so the file alone holds everything afterwards.
+    async fn close(&self) {}
+
     /// Applies a change set atomically and appends it to the log.
     ///
     /// Before any op runs, `texts` are stored (a hash already present is
@@ -156,7 +176,11 @@ pub trait Store: Send + Sync {
     async fn values(&self, project: ProjectId) -> Result<Vec<VariableValue>, StoreError>;
     async fn sets(&self, project: ProjectId) -> Result<Vec<Set>, StoreError>;
     async fn codes(&self, project: ProjectId) -> Result<Vec<Code>, StoreError>;
-    async fn codings(&self, project: ProjectId, filter: &CodingFilter) -> Result<Vec<Coding>, StoreError>;
+    async fn codings(
+        &self,
+        project: ProjectId,
+        filter: &CodingFilter,
+    ) -> Result<Vec<Coding>, StoreError>;
     async fn coding(&self, id: CodingId) -> Result<Coding, StoreError>;
     async fn memos(&self, project: ProjectId) -> Result<Vec<Memo>, StoreError>;
     async fn memo(&self, id: MemoId) -> Result<Memo, StoreError>;
@@ -169,9 +193,17 @@ pub trait Store: Send + Sync {
     async fn change(&self, seq: ChangeSeq) -> Result<Change, StoreError>;
     /// The change `undo` would revert for this user in this project: their
     /// newest change that is not an undo and not yet reverted.
-    async fn undo_candidate(&self, project: ProjectId, user: UserId) -> Result<Option<Change>, StoreError>;
+    async fn undo_candidate(
+        &self,
+        project: ProjectId,
+        user: UserId,
+    ) -> Result<Option<Change>, StoreError>;
     /// The undo `redo` would revert: the user's newest not-yet-reverted undo
     /// in this project, provided the user made no other change (other than
     /// undos and redos) after it.
-    async fn redo_candidate(&self, project: ProjectId, user: UserId) -> Result<Option<Change>, StoreError>;
+    async fn redo_candidate(
+        &self,
+        project: ProjectId,
+        user: UserId,
+    ) -> Result<Option<Change>, StoreError>;
 }
