@@ -50,13 +50,30 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         };
-        let (_, report) = bench::run(&app, &actor, spec, a.runs, &progress).await?;
+        let (project, report) = bench::run(&app, &actor, spec, a.runs, &progress).await?;
         progress("coded layout", 0, 1);
         let layout = axial_server::bench::measure_layout(&app, 300_000, 2_000, a.runs)
             .await
             .map_err(|e| anyhow::anyhow!(e))?;
+        progress("QDPX export and import", 0, 1);
+        let target_db = dir.join("import.db");
+        let target = App::new(Arc::new(
+            axial_store_sqlite::SqliteStore::open(&target_db.display().to_string()).await?,
+        ));
+        let target_actor = target.local_user("bench").await?;
+        let exchange = bench::exchange(
+            &app,
+            &target,
+            &target_actor,
+            &project,
+            a.runs.clamp(1, 3),
+            2,
+        )
+        .await?;
+        target.store().close().await;
+        app.store().close().await;
         bar.finish_and_clear();
-        anyhow::Ok((report, layout))
+        anyhow::Ok((report, layout, exchange))
     }
     .await;
     let db_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0)
@@ -65,11 +82,11 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
             .unwrap_or(0);
     let startup = cli_startup(&db, a.runs.max(10));
     let _ = std::fs::remove_dir_all(&dir);
-    let (report, layout) = result?;
+    let (report, layout, exchange) = result?;
     let peak = peak_rss_mib();
     if json {
         crate::output::json(&serde_json::json!({
-            "report": report, "cli_start": startup.ok(),
+            "report": report, "cli_start": startup.ok(), "exchange": exchange,
             "layout_300k_chars_2000_codings_ms": { "median": layout.median.as_secs_f64() * 1000.0, "best": layout.best.as_secs_f64() * 1000.0, "runs": layout.runs }, "database_bytes": db_bytes, "peak_rss_mib": peak,
         }))?;
         return Ok(());
@@ -128,6 +145,16 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         layout.median.as_secs_f64() * 1000.0,
         layout.best.as_secs_f64() * 1000.0,
         layout.runs
+    );
+    println!(
+        "QDPX export of the corpus ({:.1} MB archive): {}",
+        exchange.qdpx_bytes as f64 / 1e6,
+        t(&exchange.export_qdpx)
+    );
+    println!(
+        "QDPX import into a fresh database ({} codings): {}",
+        exchange.imported_codings,
+        t(&exchange.import_qdpx)
     );
     match startup {
         Ok(s) => println!(
