@@ -221,15 +221,25 @@ pub async fn run(
     let t = Instant::now();
     let mut sources = Vec::with_capacity(spec.sources);
     let mut importer = app.batch_importer(&project).await?;
-    for (n, text) in texts.iter().enumerate() {
+    // Files are parsed one ahead of the commit, as `axial import` does.
+    let request = |n: usize| ImportRequest {
+        file_name: format!("t{n:04}.txt"),
+        bytes: texts[n].clone().into_bytes(),
+        name: None,
+        case: None,
+    };
+    let mut next = Some(tokio::spawn(crate::BatchImporter::prepare(request(0))));
+    for n in 0..spec.sources {
         progress("importing", n, spec.sources);
-        let req = ImportRequest {
-            file_name: format!("t{n:04}.txt"),
-            bytes: text.clone().into_bytes(),
-            name: None,
-            case: None,
-        };
-        match importer.import(actor, req).await? {
+        let prepared = next
+            .take()
+            .expect("a file is always being prepared")
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        if n + 1 < spec.sources {
+            next = Some(tokio::spawn(crate::BatchImporter::prepare(request(n + 1))));
+        }
+        match importer.commit(actor, prepared).await? {
             ImportOutcome::Imported { source, .. } => sources.push(*source),
             ImportOutcome::Duplicate { existing } => {
                 return Err(AppError::Internal(format!(

@@ -49,7 +49,7 @@ pub use history::HistoryEntry;
 pub use layout::{layout_source, LayoutCode, LayoutLine, LayoutRange, LineSegment, SourceLayout};
 pub use report::ThemeReportRequest;
 pub use search::{SearchHit, SearchQuery};
-pub use sources::{BatchImporter, ImportOutcome, ImportRequest, SurveyImport};
+pub use sources::{BatchImporter, ImportOutcome, ImportRequest, PreparedImport, SurveyImport};
 pub use texts::{LoadedText, TextCache};
 
 /// Largest file the importers accept.

@@ -540,23 +540,77 @@ pub struct BatchImporter {
     cases: HashMap<String, CaseId>,
 }
 
+/// A file read and parsed, ready to be committed by a [`BatchImporter`].
+pub struct PreparedImport {
+    file_name: String,
+    name: Option<String>,
+    case: Option<String>,
+    doc: import::ImportedDocument,
+    hash: ContentHash,
+    loaded: Arc<LoadedText>,
+}
+
 impl BatchImporter {
+    /// Parses a file off the async threads (decode, turns, hash, index).
+    /// Independent of any project, so the next file can be prepared while
+    /// the previous one is being committed.
+    pub async fn prepare(req: ImportRequest) -> Result<PreparedImport, AppError> {
+        let ImportRequest {
+            file_name,
+            bytes,
+            name,
+            case,
+        } = req;
+        tokio::task::spawn_blocking(move || {
+            import::import_document(&file_name, &bytes).map(|doc| {
+                let hash = content_hash(&doc.text);
+                let loaded = Arc::new(LoadedText::new(Arc::from(doc.text.as_str())));
+                PreparedImport {
+                    file_name,
+                    name,
+                    case,
+                    doc,
+                    hash,
+                    loaded,
+                }
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("importer stopped: {e}")))?
+        .map_err(AppError::from)
+    }
+
+    /// Parses and commits one file.
     pub async fn import(
         &mut self,
         actor: &Actor,
         req: ImportRequest,
     ) -> Result<ImportOutcome, AppError> {
-        let file_name = req.file_name.clone();
-        let bytes = req.bytes;
-        let (doc, hash, loaded) = tokio::task::spawn_blocking(move || {
-            import::import_document(&file_name, &bytes).map(|doc| {
-                let hash = content_hash(&doc.text);
-                let loaded = Arc::new(LoadedText::new(Arc::from(doc.text.as_str())));
-                (doc, hash, loaded)
-            })
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("importer stopped: {e}")))??;
+        let prepared = Self::prepare(req).await?;
+        self.commit(actor, prepared).await
+    }
+
+    /// Commits a prepared file in its own transaction (or reports it as a
+    /// duplicate of a source already in the project).
+    pub async fn commit(
+        &mut self,
+        actor: &Actor,
+        prepared: PreparedImport,
+    ) -> Result<ImportOutcome, AppError> {
+        let PreparedImport {
+            file_name,
+            name: wanted_name,
+            case: wanted_case,
+            doc,
+            hash,
+            loaded,
+        } = prepared;
+        let req = ImportRequest {
+            file_name,
+            bytes: Vec::new(),
+            name: wanted_name,
+            case: wanted_case,
+        };
         if let Some(existing) = self.hashes.get(&hash) {
             return Ok(ImportOutcome::Duplicate {
                 existing: existing.clone(),

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use axial_app::{Actor, App, BatchImporter, ImportOutcome, ImportRequest, SurveyImport};
+use axial_app::{
+    Actor, App, BatchImporter, ImportOutcome, ImportRequest, PreparedImport, SurveyImport,
+};
 use axial_core::Project;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -117,25 +119,41 @@ pub async fn run(
             .progress_chars("=> "),
     );
     let mut importer = app.batch_importer(project).await?;
-    for path in &files {
-        let name = path
-            .file_name()
+    let is_doc = |p: &Path| !(a.survey || is_table(p));
+    let file_name = |p: &Path| {
+        p.file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("")
-            .to_string();
+            .to_string()
+    };
+    // Documents are read and parsed one ahead, while the previous one commits.
+    let prepare = |p: &Path| {
+        let path = p.to_path_buf();
+        let name = file_name(p);
+        let case = case_of(a, case_re.as_ref(), &name);
+        tokio::spawn(prepare_document(path, name, case))
+    };
+    let mut pending = files.first().filter(|p| is_doc(p)).map(|p| prepare(p));
+    for (i, path) in files.iter().enumerate() {
+        let name = file_name(path);
         bar.set_message(name.clone());
         let display = path.display().to_string();
-        let res = import_one(
-            app,
-            &mut importer,
-            actor,
-            project,
-            a,
-            path,
-            &name,
-            case_re.as_ref(),
-        )
-        .await;
+        let mine = if is_doc(path) { pending.take() } else { None };
+        if let Some(next) = files.get(i + 1).filter(|p| is_doc(p)) {
+            pending = Some(prepare(next));
+        }
+        let res = match mine {
+            Some(task) => match task.await {
+                Ok(Ok(prepared)) => importer
+                    .commit(actor, prepared)
+                    .await
+                    .map(Outcome::Doc)
+                    .map_err(anyhow::Error::from),
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(anyhow::anyhow!("the importer stopped: {e}")),
+            },
+            None => import_table(app, actor, project, a, path, &name).await,
+        };
         let r = match res {
             Ok(Outcome::Doc(ImportOutcome::Imported { source, warnings })) => FileResult {
                 file: display,
@@ -242,19 +260,23 @@ enum Outcome {
     Survey(usize),
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn import_one(
-    app: &App,
-    importer: &mut BatchImporter,
-    actor: &Actor,
-    project: &Project,
-    a: &ImportArgs,
-    path: &Path,
-    name: &str,
-    case_re: Option<&regex::Regex>,
-) -> anyhow::Result<Outcome> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+/// The case a file goes in: `--case`, or the first group of `--case-from`.
+fn case_of(a: &ImportArgs, case_re: Option<&regex::Regex>, name: &str) -> Option<String> {
+    match (&a.case, case_re) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Some(re)) => re
+            .captures(name)
+            .and_then(|c| c.get(1).or_else(|| c.get(0)))
+            .map(|m| m.as_str().to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a file, refusing it before reading when it is over the size limit.
+async fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let meta = tokio::fs::metadata(path)
+        .await
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let limit = axial_app::MAX_IMPORT_BYTES;
     if meta.len() > limit {
         anyhow::bail!(
@@ -264,42 +286,48 @@ async fn import_one(
             limit >> 20
         );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if a.survey || is_table(path) {
-        let made = app
-            .import_survey(
-                actor,
-                project,
-                SurveyImport {
-                    file_name: name.to_string(),
-                    bytes,
-                    case_column: a.case_column.clone(),
-                    attribute_columns: a.attribute_columns.clone(),
-                    text_columns: a.text_columns.clone(),
-                },
-            )
-            .await?;
-        return Ok(Outcome::Survey(made.len()));
-    }
-    let case = match (&a.case, case_re) {
-        (Some(c), _) => Some(c.clone()),
-        (None, Some(re)) => re
-            .captures(name)
-            .and_then(|c| c.get(1).or_else(|| c.get(0)))
-            .map(|m| m.as_str().to_string()),
-        _ => None,
-    };
-    Ok(Outcome::Doc(
-        importer
-            .import(
-                actor,
-                ImportRequest {
-                    file_name: name.to_string(),
-                    bytes,
-                    name: None,
-                    case,
-                },
-            )
-            .await?,
-    ))
+    tokio::fs::read(path)
+        .await
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+async fn prepare_document(
+    path: PathBuf,
+    name: String,
+    case: Option<String>,
+) -> anyhow::Result<PreparedImport> {
+    let bytes = read_file(&path).await?;
+    Ok(BatchImporter::prepare(ImportRequest {
+        file_name: name,
+        bytes,
+        name: None,
+        case,
+    })
+    .await?)
+}
+
+/// A CSV or XLSX survey: one transaction for the whole table.
+async fn import_table(
+    app: &App,
+    actor: &Actor,
+    project: &Project,
+    a: &ImportArgs,
+    path: &Path,
+    name: &str,
+) -> anyhow::Result<Outcome> {
+    let bytes = read_file(path).await?;
+    let made = app
+        .import_survey(
+            actor,
+            project,
+            SurveyImport {
+                file_name: name.to_string(),
+                bytes,
+                case_column: a.case_column.clone(),
+                attribute_columns: a.attribute_columns.clone(),
+                text_columns: a.text_columns.clone(),
+            },
+        )
+        .await?;
+    Ok(Outcome::Survey(made.len()))
 }
