@@ -94,11 +94,11 @@ fn main() {
             imported_by: coders[0],
             case: Some(cases[i % cases.len()].id),
             description: String::new(),
-            structure: Structure {
+            structure: std::sync::Arc::new(Structure {
                 paragraphs,
                 turns: Vec::new(),
                 pages: Vec::new(),
-            },
+            }),
             revision_of: None,
             version: Version::FIRST,
         };

@@ -427,11 +427,11 @@ pub(crate) mod sample {
                     imported_by: coder,
                     case: cases_of[i],
                     description: String::new(),
-                    structure: Structure {
+                    structure: std::sync::Arc::new(Structure {
                         paragraphs,
                         turns,
                         pages: Vec::new(),
-                    },
+                    }),
                     revision_of: None,
                     version: Version::FIRST,
                 };

@@ -195,7 +195,7 @@ impl App {
                 imported_by: researcher.id(),
                 case: doc.participant.and_then(|i| case_ids.get(i).copied()),
                 description: doc.title.clone(),
-                structure,
+                structure: structure.into(),
                 revision_of: None,
                 version: Version::FIRST,
             };

@@ -310,10 +310,10 @@ mod tests {
             imported_by: UserId::new(),
             case: None,
             description: String::new(),
-            structure: Structure {
+            structure: std::sync::Arc::new(Structure {
                 turns,
                 ..Default::default()
-            },
+            }),
             revision_of: None,
             version: Version::FIRST,
         };

@@ -363,7 +363,7 @@ impl App {
                     imported_by: actor.id(),
                     case: Some(case_id),
                     description: String::new(),
-                    structure: doc.structure,
+                    structure: doc.structure.into(),
                     revision_of: None,
                     version: Version::FIRST,
                 };
@@ -658,7 +658,7 @@ impl BatchImporter {
             imported_by: actor.id(),
             case,
             description: doc.title.clone().unwrap_or_default(),
-            structure: doc.structure,
+            structure: doc.structure.into(),
             revision_of: None,
             version: Version::FIRST,
         };

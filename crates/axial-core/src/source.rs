@@ -192,7 +192,8 @@ pub struct Source {
     pub imported_by: UserId,
     pub case: Option<CaseId>,
     pub description: String,
-    pub structure: Structure,
+    /// Shared: listings clone sources often and the layout does not change.
+    pub structure: std::sync::Arc<Structure>,
     /// The source this one corrects, when it is a later revision.
     pub revision_of: Option<SourceId>,
     pub version: Version,

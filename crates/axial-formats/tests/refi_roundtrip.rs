@@ -130,7 +130,7 @@ impl B {
             imported_by: by,
             case: None,
             description: String::new(),
-            structure: Structure::default(),
+            structure: Default::default(),
             revision_of: None,
             version: Version::FIRST,
         });
@@ -259,7 +259,7 @@ fn rich() -> Bundle {
     let s3 = x.source("tiny", t3, SourceKind::Text, ana);
     x.b.sources[0].description = "Erstes Interview, Station 3".into();
     x.b.sources[1].revision_of = Some(s1);
-    x.b.sources[1].structure = Structure {
+    x.b.sources[1].structure = std::sync::Arc::new(Structure {
         paragraphs: vec![span(0, 10), span(10, 20)],
         turns: vec![Turn {
             span: span(0, 20),
@@ -268,7 +268,7 @@ fn rich() -> Bundle {
             end_ms: None,
         }],
         pages: vec![span(0, t2.chars().count() as u32)],
-    };
+    });
 
     let a = x.case("P01 – Zoë");
     let bcase = x.case("P02");

@@ -262,7 +262,7 @@ pub fn new_source(
         imported_by: by,
         case: None,
         description: String::new(),
-        structure: Structure::default(),
+        structure: Default::default(),
         revision_of: None,
         version: Version::FIRST,
     };
@@ -555,7 +555,7 @@ pub async fn entities_round_trip(store: &dyn Store) {
     source.case = Some(case.id);
     source.kind = SourceKind::Vtt;
     source.description = "Nachtschicht, Station 4".into();
-    source.structure = Structure {
+    source.structure = std::sync::Arc::new(Structure {
         paragraphs: vec![span(0, 21), span(22, 57)],
         turns: vec![
             Turn {
@@ -572,7 +572,7 @@ pub async fn entities_round_trip(store: &dyn Store) {
             },
         ],
         pages: vec![span(0, 57)],
-    };
+    });
     let date = Value::parse(&VariableKind::Date, "2024-02-29").expect("valid date");
     let v1 = new_value(
         p,

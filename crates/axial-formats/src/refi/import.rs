@@ -1014,7 +1014,7 @@ impl<'a> Ctx<'a> {
             imported_by: self.user(meta_el, "creatingUser"),
             case: None,
             description: meta_el.child_text("Description").unwrap_or("").to_string(),
-            structure,
+            structure: structure.into(),
             revision_of,
             version: Version::FIRST,
         };
