@@ -3,7 +3,10 @@
 //! show what the study design implies, and that report files open.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod common;
+use common::{run_in, Env};
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -25,65 +28,13 @@ fn demo_db() -> &'static Path {
     .path()
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().expect("temp dir");
-        // The database with its write-ahead log (the demo's writes may still
-        // be there rather than in the main file).
-        for name in ["axial.db", "axial.db-wal"] {
-            let from = demo_db().join(name);
-            if from.exists() {
-                std::fs::copy(&from, dir.path().join(name)).expect("copy the demo database");
-            }
-        }
-        Env { dir }
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = run_in(self.dir.path(), args);
-        assert!(
-            out.status.success(),
-            "axial {args:?} failed:\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("stdout is UTF-8")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        serde_json::from_str(&self.ok(&a)).expect("valid JSON")
-    }
-
-    fn path(&self, name: &str) -> std::path::PathBuf {
-        self.dir.path().join(name)
-    }
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_axial"))
-        .args(args)
-        .current_dir(dir)
-        .env("AXIAL_USER", "tester")
-        .env_remove("AXIAL_DB")
-        .env_remove("AXIAL_PROJECT")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the axial binary runs")
-}
-
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("a number, got {v}"))
 }
 
 #[test]
 fn matrix_shows_efficiency_pressure_more_among_front_line_groups_than_senior_managers() {
-    let env = Env::new();
+    let env = Env::with_copy_of(demo_db());
     let m = env.json(&[
         "matrix",
         "Efficiency pressure",
@@ -129,7 +80,7 @@ fn matrix_shows_efficiency_pressure_more_among_front_line_groups_than_senior_man
         text.contains("code × staff group matrix: segments"),
         "{text}"
     );
-    let csv = std::fs::read_to_string(env.path("m.csv")).expect("the CSV file");
+    let csv = std::fs::read_to_string(env.file("m.csv")).expect("the CSV file");
     assert!(
         csv.starts_with("code,clinical manager,front line clinician"),
         "{csv}"
@@ -138,7 +89,7 @@ fn matrix_shows_efficiency_pressure_more_among_front_line_groups_than_senior_man
 
 #[test]
 fn saturation_finds_few_new_codes_late_and_prints_the_guest_table() {
-    let env = Env::new();
+    let env = Env::with_copy_of(demo_db());
     let s = env.json(&[
         "saturation",
         "--base",
@@ -172,13 +123,13 @@ fn saturation_finds_few_new_codes_late_and_prints_the_guest_table() {
         "{text}"
     );
     assert!(text.contains("Chao2") && text.contains("Galvin"), "{text}");
-    let svg = std::fs::read_to_string(env.path("sat.svg")).expect("the SVG");
+    let svg = std::fs::read_to_string(env.file("sat.svg")).expect("the SVG");
     assert!(svg.starts_with("<svg"), "{svg}");
 }
 
 #[test]
 fn negative_cases_find_interviewee_13_for_efficiency_pressure() {
-    let env = Env::new();
+    let env = Env::with_copy_of(demo_db());
     let n = env.json(&["negative", "Efficiency pressure", "--set", "Interviews"]);
     let cases: Vec<&str> = n["cases_without"]
         .as_array()
@@ -193,7 +144,7 @@ fn negative_cases_find_interviewee_13_for_efficiency_pressure() {
 
 #[test]
 fn agreement_between_the_two_coders_is_partial_and_lists_disagreements() {
-    let env = Env::new();
+    let env = Env::with_copy_of(demo_db());
     let a = env.json(&[
         "agreement",
         "--coders",
@@ -226,7 +177,7 @@ fn agreement_between_the_two_coders_is_partial_and_lists_disagreements() {
 
 #[test]
 fn near_query_returns_attributed_segments_and_can_be_saved() {
-    let env = Env::new();
+    let env = Env::with_copy_of(demo_db());
     let expr = "\"Not enough time\" NEAR 200 \"Guilt when standards slip\"";
     let q = env.json(&[
         "query",
@@ -261,7 +212,7 @@ fn near_query_returns_attributed_segments_and_can_be_saved() {
 #[test]
 fn theme_report_docx_opens_in_libreoffice_and_segments_xlsx_reads_back() {
     use calamine::{Data, Reader, Xlsx};
-    let env = Env::new();
+    let env = Env::with_copy_of(demo_db());
     env.ok(&[
         "report",
         "themes",
@@ -281,7 +232,7 @@ fn theme_report_docx_opens_in_libreoffice_and_segments_xlsx_reads_back() {
         "themes.html",
     ]);
     assert!(html_out.contains("themes.html"));
-    let html = std::fs::read_to_string(env.path("themes.html")).expect("the HTML");
+    let html = std::fs::read_to_string(env.file("themes.html")).expect("the HTML");
     assert!(
         // Which quotes are picked depends on the (random) ids of the demo's
         // sources; every quote carries "(Interviewee NN, staff group)".
@@ -293,9 +244,9 @@ fn theme_report_docx_opens_in_libreoffice_and_segments_xlsx_reads_back() {
     );
     let out = Command::new("libreoffice")
         .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(env.dir.path())
-        .arg(env.path("themes.docx"))
-        .env("HOME", env.dir.path())
+        .arg(env.path())
+        .arg(env.file("themes.docx"))
+        .env("HOME", env.path())
         .output()
         .expect("libreoffice is installed (apt-get install libreoffice-writer-nogui)");
     assert!(
@@ -303,7 +254,7 @@ fn theme_report_docx_opens_in_libreoffice_and_segments_xlsx_reads_back() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let pdf = std::fs::read(env.path("themes.pdf")).expect("LibreOffice wrote a PDF");
+    let pdf = std::fs::read(env.file("themes.pdf")).expect("LibreOffice wrote a PDF");
     assert!(pdf.starts_with(b"%PDF"));
 
     env.ok(&[
@@ -317,7 +268,7 @@ fn theme_report_docx_opens_in_libreoffice_and_segments_xlsx_reads_back() {
     let expected = env.json(&["segments", "Efficiency pressure", "--children"]);
     let n = expected.as_array().expect("segments").len();
     let mut wb: Xlsx<_> =
-        calamine::open_workbook(env.path("segments.xlsx")).expect("an XLSX workbook");
+        calamine::open_workbook(env.file("segments.xlsx")).expect("an XLSX workbook");
     let sheet = wb.sheet_names()[0].clone();
     let range = wb.worksheet_range(&sheet).expect("the sheet");
     assert_eq!(range.height(), n + 1, "header plus one row per segment");
@@ -356,7 +307,7 @@ fn theme_report_docx_opens_in_libreoffice_and_segments_xlsx_reads_back() {
     );
 
     env.ok(&["report", "codebook", "--out", "codebook.md"]);
-    let md = std::fs::read_to_string(env.path("codebook.md")).expect("the codebook");
+    let md = std::fs::read_to_string(env.file("codebook.md")).expect("the codebook");
     assert!(
         md.contains("Efficiency pressure/Not enough time") && md.contains("**Definition:**"),
         "{md}"
