@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "axial", version, about, propagate_version = true)]
 pub struct Cli {
-    /// Database: a file path or sqlite: URL (default ./axial.db)
+    /// Database: a file path or sqlite: URL (default ./axial.db), or a postgres:// URL
     #[arg(long, global = true, env = "AXIAL_DB")]
     pub db: Option<String>,
     /// Project name (default: the only project)
