@@ -16,6 +16,10 @@ use crate::sources::{content_hash, file_stem};
 use crate::texts::LoadedText;
 use crate::{Actor, App, AppError, SurveyImport};
 
+/// Namespace of the demo's ids: derived from stable names, so every build
+/// of the demo has the same ids (reproducible exports and links).
+const DEMO: uuid::Uuid = uuid::Uuid::from_u128(0x0d3e_5a1c_7a9e_4c11_8d2b_6465_6d6f_0001);
+
 /// What `axial demo` made (or found).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoReport {
@@ -57,9 +61,21 @@ impl App {
         let researcher = self.local_user("researcher").await?;
         let second = self.local_user("second coder").await?;
         progress("creating the project");
-        let project = self
-            .create_project(&researcher, &study.project_name, &study.description)
-            .await?;
+        let project = Project {
+            id: ProjectId::derived(DEMO, "project"),
+            name: study.project_name.clone(),
+            description: study.description.clone(),
+            created_at: axial_core::now(),
+            version: Version::FIRST,
+        };
+        let cs = ChangeSet::new(
+            Some(project.id),
+            researcher.id(),
+            Action::ProjectCreate,
+            format!("created project '{}'", project.name),
+        )
+        .op(Op::insert(Entity::Project(project.clone())));
+        self.store.commit(cs).await?;
         let pid = project.id;
 
         // Variables and cases (participants).
@@ -71,7 +87,7 @@ impl App {
             "added the 21 participants with their attributes",
         );
         let var = |name: &str, kind: VariableKind, description: &str| Variable {
-            id: VariableId::new(),
+            id: VariableId::derived(DEMO, &format!("variable:{name}")),
             project: pid,
             name: name.into(),
             kind,
@@ -119,7 +135,7 @@ impl App {
         let mut case_ids = Vec::new();
         for p in &study.participants {
             let case = Case {
-                id: CaseId::new(),
+                id: CaseId::derived(DEMO, &format!("case:{}", p.label)),
                 project: pid,
                 name: p.label.clone(),
                 description: String::new(),
@@ -144,7 +160,7 @@ impl App {
             ];
             for (v, value) in values {
                 cs.push(Op::insert(Entity::Value(axial_core::VariableValue {
-                    id: ValueId::new(),
+                    id: ValueId::derived(DEMO, &format!("value:{}:{}", v.name, p.label)),
                     project: pid,
                     variable: v.id,
                     subject: Subject::Case(case.id),
@@ -185,7 +201,7 @@ impl App {
                 pages: Vec::new(),
             };
             let source = Source {
-                id: SourceId::new(),
+                id: SourceId::derived(DEMO, &format!("source:{}", doc.file_name)),
                 project: pid,
                 name: file_stem(&doc.file_name),
                 kind,
@@ -235,7 +251,7 @@ impl App {
             ),
         ] {
             cs.push(Op::insert(Entity::Set(Set {
-                id: SetId::new(),
+                id: SetId::derived(DEMO, &format!("set:{name}")),
                 project: pid,
                 name: name.into(),
                 description: desc.into(),
@@ -298,7 +314,7 @@ impl App {
                 None => None,
             };
             let code = Code {
-                id: CodeId::new(),
+                id: CodeId::derived(DEMO, &format!("code:{}", c.name)),
                 project: pid,
                 parent,
                 name: c.name.clone(),
@@ -352,7 +368,10 @@ impl App {
                 let span = Span::new(d.start, d.end, text.char_len())
                     .map_err(|e| AppError::Internal(format!("demo coding in {doc}: {e}")))?;
                 cs.push(Op::insert(Entity::Coding(Coding {
-                    id: CodingId::new(),
+                    id: CodingId::derived(
+                        DEMO,
+                        &format!("coding:{doc}:{coder}:{}:{}:{}", d.code, d.start, d.end),
+                    ),
                     project: pid,
                     source: source.id,
                     code,
@@ -384,7 +403,7 @@ impl App {
             let kind: MemoKind = m.kind.parse().unwrap_or(MemoKind::Theoretical);
             let now = axial_core::now();
             let memo = Memo {
-                id: MemoId::new(),
+                id: MemoId::derived(DEMO, &format!("memo:{}", m.title)),
                 project: pid,
                 title: m.title.clone(),
                 body: m.body.clone(),
