@@ -2,7 +2,8 @@
 # Runs Axial's whole test suite: formatting and lint checks, every Rust test
 # (unit, store conformance, importer, REFI-QDA, CLI), and the browser tests.
 # Installs what the tests need when it is missing and we are root (Debian:
-# libxml2-utils for schema validation, chromium for the browser tests), and
+# libxml2-utils for schema validation, chromium for the browser tests,
+# LibreOffice to open the reports), and
 # starts a throwaway PostgreSQL cluster (scripts/pg.sh) unless AXIAL_TEST_PG
 # names a server already.
 set -euo pipefail
@@ -11,6 +12,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v xmllint >/dev/null 2>&1 || need_apt+=(libxml2-utils)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v libreoffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer-nogui)
 { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
