@@ -16,6 +16,7 @@ pub mod cooccurrence;
 pub mod corpus;
 pub mod matrix;
 pub mod negative;
+pub mod network;
 pub mod query;
 pub mod saturation;
 pub mod svg;

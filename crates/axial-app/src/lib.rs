@@ -25,6 +25,7 @@ mod history;
 mod layout;
 mod memos;
 mod project;
+mod relations;
 mod report;
 mod search;
 mod sources;
@@ -47,6 +48,7 @@ pub use exchange::{
 };
 pub use history::HistoryEntry;
 pub use layout::{layout_source, LayoutCode, LayoutLine, LayoutRange, LineSegment, SourceLayout};
+pub use relations::RelationView;
 pub use report::ThemeReportRequest;
 pub use search::{SearchHit, SearchQuery};
 pub use sources::{BatchImporter, ImportOutcome, ImportRequest, PreparedImport, SurveyImport};

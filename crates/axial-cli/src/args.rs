@@ -65,6 +65,9 @@ pub enum Command {
     /// Memos
     #[command(subcommand)]
     Memo(MemoCmd),
+    /// Typed relations between codes and the relation network
+    #[command(subcommand)]
+    Relation(crate::relations::RelationCmd),
     /// Search all sources
     Search(SearchArgs),
     /// The change log of the project

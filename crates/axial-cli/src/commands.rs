@@ -235,6 +235,9 @@ async fn dispatch(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Memo(cmd) => memo_cmd(&app, &actor, &project(&app).await?, cmd, json).await?,
+        Command::Relation(cmd) => {
+            crate::relations::run(&app, &actor, &project(&app).await?, cmd, json).await?
+        }
         Command::Search(a) => {
             let p = project(&app).await?;
             let hits = app

@@ -14,6 +14,7 @@ mod db;
 mod exchange;
 mod import;
 mod output;
+mod relations;
 mod show;
 
 fn main() -> ExitCode {

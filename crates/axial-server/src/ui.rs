@@ -42,6 +42,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/history.js", JS, include_bytes!("../ui/js/history.js")),
     ("js/exchange.js", JS, include_bytes!("../ui/js/exchange.js")),
     ("js/analysis.js", JS, include_bytes!("../ui/js/analysis.js")),
+    ("js/network.js", JS, include_bytes!("../ui/js/network.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -20,6 +20,7 @@ mod exchange;
 mod history;
 mod memos;
 mod projects;
+mod relations;
 mod search;
 mod sources;
 
@@ -69,6 +70,7 @@ fn parts() -> (Router<AppState>, OpenApi) {
         .merge(history::router())
         .merge(exchange::router())
         .merge(analysis::router())
+        .merge(relations::router())
         .split_for_parts()
 }
 

@@ -9,6 +9,7 @@
 
 import * as api from './api.js';
 import { h, mount, showError, toast, plural, swatch, dialog } from './dom.js';
+import { relationsView } from './network.js';
 
 const VIEWS = [
   ['matrix', 'Matrix'],
@@ -18,6 +19,7 @@ const VIEWS = [
   ['saturation', 'Saturation'],
   ['agreement', 'Agreement'],
   ['words', 'Words'],
+  ['relations', 'Relations'],
   ['reports', 'Reports'],
 ];
 
@@ -528,7 +530,7 @@ export function analysisView(ctx, sub, inspector) {
     } catch (e) {
       showError(e);
     }
-    const views = { matrix: matrixView, cooccurrence: cooccurrenceView, query: queryView, negative: negativeView, saturation: saturationView, agreement: agreementView, words: wordsView, reports: reportsView };
+    const views = { matrix: matrixView, cooccurrence: cooccurrenceView, query: queryView, negative: negativeView, saturation: saturationView, agreement: agreementView, words: wordsView, relations: () => relationsView(ctx, body, explain), reports: reportsView };
     await views[active]();
     el.dataset.ready = active;
   }
