@@ -8,10 +8,17 @@
 //! when the reader pages through a long transcript. This module does no IO
 //! beyond reading the source, its codings and codes through the store, and
 //! knows nothing of HTTP.
+//!
+//! For blind coding ([`App::source_layout_for`] with a coder) the layout
+//! holds only that coder's codings, so a coder's view hides the others'
+//! until the agreement comparison is run; lanes and counts are then those of
+//! the coder's own codings.
 
 use std::collections::HashMap;
 
-use axial_core::{CharOffset, Code, CodeId, Coding, CodingId, Project, Source, SourceId, Span};
+use axial_core::{
+    CharOffset, Code, CodeId, Coding, CodingId, Project, Source, SourceId, Span, UserId,
+};
 use axial_store::CodingFilter;
 use serde::Serialize;
 
@@ -97,12 +104,25 @@ pub struct LineSegment {
 }
 
 impl App {
-    /// The coded layout of a source, or of a window of its lines.
+    /// The coded layout of a source, or of a window of its lines, with every
+    /// coder's codings.
     pub async fn source_layout(
         &self,
         project: &Project,
         source: SourceId,
         range: LayoutRange,
+    ) -> Result<SourceLayout, AppError> {
+        self.source_layout_for(project, source, range, None).await
+    }
+
+    /// Like [`App::source_layout`], but with `coder` given only that coder's
+    /// codings are laid out (blind coding: the others' stay hidden).
+    pub async fn source_layout_for(
+        &self,
+        project: &Project,
+        source: SourceId,
+        range: LayoutRange,
+        coder: Option<UserId>,
     ) -> Result<SourceLayout, AppError> {
         let source = self.store.source(source).await?;
         if source.project != project.id {
@@ -113,10 +133,11 @@ impl App {
             });
         }
         let text = self.text(&source).await?;
-        let codings = self
-            .store
-            .codings(project.id, &CodingFilter::source(source.id))
-            .await?;
+        let filter = CodingFilter {
+            coders: coder.into_iter().collect(),
+            ..CodingFilter::source(source.id)
+        };
+        let codings = self.store.codings(project.id, &filter).await?;
         let codes = self.store.codes(project.id).await?;
         tokio::task::spawn_blocking(move || layout_source(&source, &text, &codings, &codes, range))
             .await

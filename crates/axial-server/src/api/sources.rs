@@ -1,6 +1,7 @@
 //! `/projects/{project}/sources`: the sources list (with case, attributes,
 //! sets and coding density, filterable), uploads (several files, one result
-//! per file), one source, and its coded layout for the reader.
+//! per file), one source, and its coded layout for the reader (with
+//! `blind=true`, only the acting user's codings: blind coding).
 
 use std::collections::BTreeMap;
 
@@ -239,6 +240,10 @@ struct LayoutQuery {
     from_line: Option<usize>,
     /// Last line to return, inclusive (default: the last line).
     to_line: Option<usize>,
+    /// Blind coding: when true, only the acting user's codings are laid out
+    /// (the other coders' stay hidden until the comparison is run).
+    #[serde(default)]
+    blind: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -252,6 +257,8 @@ struct LayoutDto {
     to_line: usize,
     /// Margin lanes the whole source needs.
     lanes: usize,
+    /// True when only the acting user's codings are shown (blind coding).
+    blind: bool,
     codes: Vec<LayoutCodeDto>,
     lines: Vec<LineDto>,
 }
@@ -303,15 +310,21 @@ async fn layout(
     Query(q): Query<LayoutQuery>,
 ) -> ApiResult<LayoutDto> {
     let p = super::project(&s, project).await?;
+    let coder = if q.blind {
+        Some(s.actor().await?.id())
+    } else {
+        None
+    };
     let l = s
         .app
-        .source_layout(
+        .source_layout_for(
             &p,
             source,
             LayoutRange {
                 from_line: q.from_line,
                 to_line: q.to_line,
             },
+            coder,
         )
         .await?;
     Ok(Json(LayoutDto {
@@ -323,6 +336,7 @@ async fn layout(
         from_line: l.from_line,
         to_line: l.to_line,
         lanes: l.lanes,
+        blind: q.blind,
         codes: l
             .codes
             .into_iter()

@@ -10,6 +10,7 @@
 import * as api from './api.js';
 import { h, mount, showError, toast, plural, swatch, dialog } from './dom.js';
 import { relationsView } from './network.js';
+import { isBlind, setBlind } from './reader.js';
 
 const VIEWS = [
   ['matrix', 'Matrix'],
@@ -412,7 +413,14 @@ export function analysisView(ctx, sub, inspector) {
       mount(out, h('p.muted', 'Comparing…'));
       try {
         const v = await api.get(base + 'agreement' + api.qs({ coders: chosen.join(','), codes: [...codesSel.selectedOptions].map((o) => o.value).join(','), overlap: overlap.value }));
+        // The comparison has been run: blind coding has done its job.
+        const wasBlind = isBlind(pid);
+        setBlind(pid, false);
         renderAgreement(v);
+        if (wasBlind) {
+          out.prepend(h('p.banner.blind-off#blind-off', { role: 'status' }, 'Blind coding is now off for this project: the reader shows every coder’s codings again.'));
+          toast('Comparison run: blind coding turned off');
+        }
       } catch (e) {
         showError(e);
         mount(out, h('div.empty', h('p', e.message)));

@@ -3,6 +3,8 @@
 // labelled by code. Lines are fetched and rendered in blocks as they scroll
 // into view, so long transcripts stay smooth. Selecting text opens the code
 // palette; clicking a highlight opens what can be done with its codings.
+// Blind coding (a per-project switch kept in localStorage) asks the server
+// for the user's own codings only, until the agreement comparison is run.
 
 import * as api from './api.js';
 import { h, mount, clear, toast, showError, dialog, swatch, rgba, plural } from './dom.js';
@@ -13,6 +15,20 @@ const BLOCK = 200;
 const LINE_PX = 27;
 const LANE_PX = 9;
 
+/** localStorage key of the blind coding switch of a project. */
+export function blindKey(pid) {
+  return 'axial.blind.' + pid;
+}
+/** Whether blind coding is on for a project. */
+export function isBlind(pid) {
+  return localStorage.getItem(blindKey(pid)) === '1';
+}
+/** Turns blind coding on or off for a project. */
+export function setBlind(pid, on) {
+  if (on) localStorage.setItem(blindKey(pid), '1');
+  else localStorage.removeItem(blindKey(pid));
+}
+
 export function readerView(ctx, sourceId, jumpLine, inspector) {
   const pid = ctx.project.id;
   const base = '/projects/' + pid + '/sources/' + sourceId;
@@ -22,6 +38,8 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
   let cur = jumpLine || 1;
   let adjusting = null;
   let observer = null;
+  let blind = isBlind(pid);
+  const layoutQs = (from, to) => api.qs(blind ? { from_line: from, to_line: to, blind: true } : { from_line: from, to_line: to });
 
   const doc = h('div.doc', { tabindex: -1 });
   const scroller = h('div.reader-scroll', doc);
@@ -30,10 +48,35 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
   const prev = h('a.btn.small#prev-source', { title: 'Previous document' }, '‹ Prev');
   const next = h('a.btn.small#next-source', { title: 'Next document' }, 'Next ›');
   const banner = h('div.banner.hidden');
+  const blindBtn = h('button.btn.small#blind-mode', { type: 'button', title: 'Blind coding: show only your own codings; the other coders’ stay hidden until the agreement comparison is run', onclick: () => toggleBlind() }, 'Blind coding');
+  const blindBanner = h('div.banner.blind-banner#blind-banner.hidden', { role: 'status' },
+    h('strong', 'Blind coding: '), 'only your own codings are shown. Other coders’ codings are hidden until the comparison is run (Analysis → Agreement). ',
+    h('button.btn.small', { type: 'button', onclick: () => toggleBlind() }, 'Show all codings'));
   const el = h('div.view.reader',
-    h('header.view-head.reader-head', h('div.nav', prev, next), title, h('div.tools', lineBtn,
+    h('header.view-head.reader-head', h('div.nav', prev, next), title, h('div.tools', blindBtn, lineBtn,
       h('button.btn.small', { type: 'button', title: 'Write a memo about this document', onclick: () => newMemo([{ type: 'source', id: sourceId }], 'document') }, 'Memo'))),
-    banner, scroller);
+    blindBanner, banner, scroller);
+
+  function showBlind() {
+    blindBtn.classList.toggle('active', blind);
+    blindBtn.setAttribute('aria-pressed', blind ? 'true' : 'false');
+    blindBtn.textContent = blind ? 'Blind coding: on' : 'Blind coding';
+    blindBanner.classList.toggle('hidden', !blind);
+    el.classList.toggle('blind', blind);
+  }
+  showBlind();
+
+  async function toggleBlind() {
+    blind = !blind;
+    setBlind(pid, blind);
+    showBlind();
+    toast(blind ? 'Blind coding on: only your own codings are shown' : 'Blind coding off: every coder’s codings are shown');
+    try {
+      await refresh();
+    } catch (e) {
+      showError(e);
+    }
+  }
 
   function setNav() {
     const list = ctx.sources.length ? ctx.sources : ctx.allSources;
@@ -54,7 +97,7 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
 
   async function start() {
     try {
-      const first = await api.get(base + '/layout' + api.qs({ from_line: 1, to_line: BLOCK }));
+      const first = await api.get(base + '/layout' + layoutQs(1, BLOCK));
       meta = first;
       title.textContent = first.name;
       setNav();
@@ -88,7 +131,7 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
 
   function load(b) {
     if (!b || b.loaded || b.loading) return b && b.loading;
-    b.loading = api.get(base + '/layout' + api.qs({ from_line: b.from, to_line: b.to }))
+    b.loading = api.get(base + '/layout' + layoutQs(b.from, b.to))
       .then((l) => {
         meta = { ...meta, lanes: l.lanes, codes: l.codes, line_count: l.line_count };
         fill(b, l);
@@ -163,7 +206,7 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
 
   async function refresh() {
     const loaded = blocks.filter((b) => b.loaded);
-    const results = await Promise.all(loaded.map((b) => api.get(base + '/layout' + api.qs({ from_line: b.from, to_line: b.to }))));
+    const results = await Promise.all(loaded.map((b) => api.get(base + '/layout' + layoutQs(b.from, b.to))));
     results.forEach((l, i) => {
       meta = { ...meta, lanes: l.lanes, codes: l.codes };
       fill(loaded[i], l);
@@ -436,9 +479,10 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
         s && s.case ? h('p', h('span.muted', 'Case '), s.case) : null,
         s ? h('dl.attrs', Object.entries(s.attributes).map(([k, v]) => [h('dt', k), h('dd', v)])) : null,
         s && s.sets.length ? h('p.muted', 'Sets: ' + s.sets.join(', ')) : null,
-        meta ? h('p.muted', plural(meta.line_count, 'line') + ' · ' + meta.char_len.toLocaleString() + ' characters' + (s ? ' · ' + Math.round(s.coverage * 100) + '% coded' : '')) : null),
+        meta ? h('p.muted', plural(meta.line_count, 'line') + ' · ' + meta.char_len.toLocaleString() + ' characters' + (s && !blind ? ' · ' + Math.round(s.coverage * 100) + '% coded' : '')) : null),
       h('div.inspector-section',
-        h('h3', 'Codes in this document'),
+        h('h3', blind ? 'Your codes in this document' : 'Codes in this document'),
+        blind ? h('p.muted.blind-note', 'Blind coding: other coders’ codings are hidden until the comparison is run.') : null,
         meta && meta.codes.length
           ? h('ul.legend', meta.codes.map((c) => h('li', h('a', { href: '#/p/' + pid + '/compare/' + c.id }, swatch(c.color), h('span.name', c.name), h('span.n', String(c.codings))))))
           : h('p.muted', 'Nothing coded yet. Select text to open the code palette.')),
