@@ -161,11 +161,7 @@ fn detail_or(msg: String, fallback: &str) -> String {
 }
 
 /// A stored row that cannot be turned back into a core value.
-pub(crate) fn corrupt(table: &str, id: &str, what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        detail: format!("table {table}, row {id}: {what}"),
-    }
-}
+pub(crate) use axial_store::codec::corrupt;
 
 #[cfg(test)]
 mod tests {

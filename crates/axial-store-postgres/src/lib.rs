@@ -49,7 +49,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres};
 
-mod codec;
+use axial_store::codec;
 mod error;
 pub mod migrate;
 mod read;

@@ -118,11 +118,7 @@ pub(crate) fn map(e: sqlx::Error, place: &str) -> StoreError {
 }
 
 /// A stored row that cannot be turned back into a core value.
-pub(crate) fn corrupt(table: &str, id: &str, what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        detail: format!("table {table}, row {id}: {what}"),
-    }
-}
+pub(crate) use axial_store::codec::corrupt;
 
 #[cfg(test)]
 mod tests {

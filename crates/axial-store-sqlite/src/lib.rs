@@ -51,7 +51,7 @@ use sqlx::sqlite::{
 use sqlx::Sqlite;
 use tokio::sync::Mutex;
 
-mod codec;
+use axial_store::codec;
 mod error;
 mod location;
 pub mod migrate;

@@ -33,6 +33,7 @@ fn bind(q: Q<'_>, v: Val) -> Q<'_> {
     match v {
         Val::Text(s) => q.bind(s),
         Val::Int(i) => q.bind(i),
+        Val::Bool(b) => q.bind(b),
         Val::Null => q.bind(Option::<String>::None),
     }
 }

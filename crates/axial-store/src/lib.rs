@@ -19,6 +19,7 @@ use axial_core::{
     VariableValue, Version,
 };
 
+pub mod codec;
 pub mod conformance;
 
 /// Everything that can go wrong in a store, in words a person can act on.

@@ -1,4 +1,5 @@
-//! How core values are written to PostgreSQL columns and read back: GUIDs as
+//! How core values are written to database columns and read back, the same
+//! way by every backend (each binds [`Val`]s with its own driver): GUIDs as
 //! lowercase hyphenated text, instants as microseconds since the Unix epoch,
 //! versions and offsets as integers, small structured values as JSON.
 //!
@@ -6,15 +7,13 @@
 //! numbers; reading fails with [`StoreError::Corrupt`] naming the table, the
 //! row and the column.
 
+use crate::StoreError;
 use axial_core::{Timestamp, Version};
-use axial_store::StoreError;
 use uuid::Uuid;
-
-use crate::error::corrupt;
 
 /// One bound parameter of an insert or update.
 #[derive(Debug, Clone)]
-pub(crate) enum Val {
+pub enum Val {
     Text(String),
     Int(i64),
     Bool(bool),
@@ -22,32 +21,32 @@ pub(crate) enum Val {
 }
 
 impl Val {
-    pub(crate) fn opt_text(v: Option<String>) -> Val {
+    pub fn opt_text(v: Option<String>) -> Val {
         v.map(Val::Text).unwrap_or(Val::Null)
     }
 }
 
 /// Microseconds since 1970-01-01 UTC (the store's precision, like `axial_core::now`).
-pub(crate) fn micros(t: Timestamp) -> Result<i64, StoreError> {
+pub fn micros(t: Timestamp) -> Result<i64, StoreError> {
     i64::try_from(t.unix_timestamp_nanos().div_euclid(1000)).map_err(|_| StoreError::Constraint {
         message: format!("the instant {t} is outside the range Axial can store"),
     })
 }
 
-pub(crate) fn version(v: Version) -> Result<i64, StoreError> {
+pub fn version(v: Version) -> Result<i64, StoreError> {
     i64::try_from(v.0).map_err(|_| StoreError::Constraint {
         message: format!("version {v} is too large to store"),
     })
 }
 
-pub(crate) fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
+pub fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend {
         detail: format!("cannot encode {what}: {e}"),
     })
 }
 
 /// Reads the columns of one row of `table`, attributing every failure to the row's id.
-pub(crate) struct Decoder<'a> {
+pub struct Decoder<'a> {
     pub table: &'static str,
     pub id: &'a str,
 }
@@ -57,47 +56,50 @@ impl Decoder<'_> {
         corrupt(self.table, self.id, format!("column {column}: {why}"))
     }
 
-    pub(crate) fn guid(&self, column: &str, s: &str) -> Result<Uuid, StoreError> {
+    pub fn guid(&self, column: &str, s: &str) -> Result<Uuid, StoreError> {
         axial_core::id::parse_guid(s).map_err(|e| self.fail(column, e))
     }
 
-    pub(crate) fn opt_guid(
-        &self,
-        column: &str,
-        s: Option<&str>,
-    ) -> Result<Option<Uuid>, StoreError> {
+    pub fn opt_guid(&self, column: &str, s: Option<&str>) -> Result<Option<Uuid>, StoreError> {
         s.map(|s| self.guid(column, s)).transpose()
     }
 
-    pub(crate) fn instant(&self, column: &str, micros: i64) -> Result<Timestamp, StoreError> {
+    pub fn instant(&self, column: &str, micros: i64) -> Result<Timestamp, StoreError> {
         Timestamp::from_unix_timestamp_nanos(i128::from(micros) * 1000)
             .map_err(|e| self.fail(column, e))
     }
 
-    pub(crate) fn version(&self, v: i64) -> Result<Version, StoreError> {
+    pub fn version(&self, v: i64) -> Result<Version, StoreError> {
         u64::try_from(v)
             .map(Version)
             .map_err(|_| self.fail("version", format!("{v} is negative")))
     }
 
-    pub(crate) fn u32(&self, column: &str, v: i64) -> Result<u32, StoreError> {
+    pub fn u32(&self, column: &str, v: i64) -> Result<u32, StoreError> {
         u32::try_from(v)
             .map_err(|_| self.fail(column, format!("{v} is not a valid offset or length")))
     }
 
-    pub(crate) fn parse<T: std::str::FromStr>(&self, column: &str, s: &str) -> Result<T, StoreError>
+    pub fn parse<T: std::str::FromStr>(&self, column: &str, s: &str) -> Result<T, StoreError>
     where
         T::Err: std::fmt::Display,
     {
         s.parse().map_err(|e| self.fail(column, e))
     }
 
-    pub(crate) fn json<T: serde::de::DeserializeOwned>(
+    pub fn json<T: serde::de::DeserializeOwned>(
         &self,
         column: &str,
         s: &str,
     ) -> Result<T, StoreError> {
         serde_json::from_str(s).map_err(|e| self.fail(column, e))
+    }
+}
+
+/// The error for a stored value that cannot be read back.
+pub fn corrupt(table: &str, id: &str, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        detail: format!("table {table}, row {id}: {what}"),
     }
 }
 
