@@ -8,7 +8,7 @@ use axial_core::{
 };
 use serde::Serialize;
 
-use crate::sources::{infer_kind, set_value_ops};
+use crate::sources::{set_value_ops, variable_for_column};
 use crate::{Actor, App, AppError};
 
 /// A case with its sources and attribute values, for listings.
@@ -375,29 +375,18 @@ impl App {
         for (c, header) in table.headers.iter().enumerate().skip(1) {
             let name = validate_name("variable", header)
                 .map_err(|e| AppError::invalid(format!("{file_name}: column {}: {e}", c + 1)))?;
-            let var = match vars.get(&name) {
-                Some(v) => v.clone(),
-                None => {
-                    let kind = infer_kind(
-                        table
-                            .rows
-                            .iter()
-                            .map(|r| r.get(c).map(String::as_str).unwrap_or("")),
-                    );
-                    let v = Variable {
-                        id: VariableId::new(),
-                        project: project.id,
-                        name: name.clone(),
-                        kind,
-                        description: format!("from {file_name}"),
-                        version: Version::FIRST,
-                    };
-                    cs.push(Op::insert(Entity::Variable(v.clone())));
-                    report.variables_created.push(name.clone());
-                    vars.insert(name, v.clone());
-                    v
-                }
-            };
+            let (var, created) = variable_for_column(
+                &mut cs,
+                &mut vars,
+                project,
+                &table,
+                c,
+                &name,
+                format!("from {file_name}"),
+            );
+            if created {
+                report.variables_created.push(name);
+            }
             col_vars.push((c, var));
         }
         for (r, row) in table.rows.iter().enumerate() {

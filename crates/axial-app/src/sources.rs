@@ -272,28 +272,16 @@ impl App {
         let mut col_vars = Vec::new();
         for &c in &attr_cols {
             let header = axial_core::validate_name("variable", &table.headers[c])?;
-            let var = match variables.get(&header) {
-                Some(v) => v.clone(),
-                None => {
-                    let kind = infer_kind(
-                        table
-                            .rows
-                            .iter()
-                            .map(|r| r.get(c).map(String::as_str).unwrap_or("")),
-                    );
-                    let v = Variable {
-                        id: VariableId::new(),
-                        project: project.id,
-                        name: header.clone(),
-                        kind,
-                        description: format!("from survey column '{header}' of {}", req.file_name),
-                        version: Version::FIRST,
-                    };
-                    cs.push(Op::insert(Entity::Variable(v.clone())));
-                    variables.insert(header.clone(), v.clone());
-                    v
-                }
-            };
+            let description = format!("from survey column '{header}' of {}", req.file_name);
+            let (var, _) = variable_for_column(
+                &mut cs,
+                &mut variables,
+                project,
+                &table,
+                c,
+                &header,
+                description,
+            );
             col_vars.push((c, var));
         }
         let mut new_cases: HashMap<String, CaseId> = HashMap::new();
@@ -755,6 +743,39 @@ pub(crate) fn guess_survey_columns(table: &import::SurveyTable) -> SurveyGuess {
         attributes,
         texts,
     }
+}
+
+/// The variable named `name`, or a new one (its type inferred from column
+/// `column` of `table`, its insert added to `cs`); true when it is new.
+pub(crate) fn variable_for_column(
+    cs: &mut ChangeSet,
+    variables: &mut HashMap<String, Variable>,
+    project: &Project,
+    table: &import::SurveyTable,
+    column: usize,
+    name: &str,
+    description: String,
+) -> (Variable, bool) {
+    if let Some(v) = variables.get(name) {
+        return (v.clone(), false);
+    }
+    let kind = infer_kind(
+        table
+            .rows
+            .iter()
+            .map(|r| r.get(column).map(String::as_str).unwrap_or("")),
+    );
+    let v = Variable {
+        id: VariableId::new(),
+        project: project.id,
+        name: name.to_string(),
+        kind,
+        description,
+        version: Version::FIRST,
+    };
+    cs.push(Op::insert(Entity::Variable(v.clone())));
+    variables.insert(name.to_string(), v.clone());
+    (v, true)
 }
 
 /// Guesses a variable type from the values of a column.

@@ -363,3 +363,54 @@ fn search_reports_code_point_spans() {
         "case-sensitive by default"
     );
 }
+
+#[test]
+fn attribute_sheet_creates_typed_variables_and_values() {
+    let env = Env::new();
+    env.ok(&["project", "new", "Study"]);
+    env.write("interview-01.txt", b"Interviewer: hello\n\nP01: hi\n");
+    env.write(
+        "interview-02.txt",
+        b"Interviewer: hello again\n\nP02: hi there\n",
+    );
+    env.write(
+        "participants.csv",
+        "case,staff group,years,interviewed\n01,nurse,3,2024-02-01\n02,GP,12,2024-03-15\n03,nurse,1,2024-04-02\n04,GP,7,2024-05-20\n"
+            .as_bytes(),
+    );
+    env.ok(&[
+        "import",
+        "interview-01.txt",
+        "interview-02.txt",
+        "--case-from",
+        r"interview-(\d+)",
+        "--attributes",
+        "participants.csv",
+    ]);
+    let vars = env.json(&["attr", "list"]);
+    let kind = |name: &str| {
+        vars.as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("variable {name} in {vars}"))["kind"]["type"]
+            .clone()
+    };
+    assert_eq!(kind("staff group"), "category");
+    assert_eq!(kind("years"), "integer");
+    assert_eq!(kind("interviewed"), "date");
+    let cases = env.json(&["case", "list"]);
+    let one = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "01")
+        .expect("case 01");
+    assert_eq!(one["attributes"]["staff group"], "nurse");
+    assert_eq!(one["attributes"]["years"], "3");
+    assert_eq!(one["sources"][0], "interview-01");
+    // A value that does not fit its variable is refused, naming line and column.
+    env.write("bad.csv", b"case,years\n01,many\n");
+    let e = env.fails(&["attr", "import", "bad.csv"]);
+    assert!(e.contains("line 2") && e.contains("years"), "{e}");
+}
