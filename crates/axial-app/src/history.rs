@@ -70,6 +70,12 @@ impl App {
             .undo_candidate(project.id, actor.id())
             .await?
             .ok_or(AppError::NothingTo("undo"))?;
+        if target.action.is_irreversible() {
+            return Err(AppError::Invalid(format!(
+                "'{}' erased data on purpose and cannot be undone; nothing older can be undone past it",
+                target.summary
+            )));
+        }
         let cs = target.inverse(
             actor.id(),
             Action::Undo,

@@ -19,6 +19,7 @@ use crate::coding::Coding;
 use crate::id::{ProjectId, UserId};
 use crate::memo::Memo;
 use crate::project::Project;
+use crate::record::Record;
 use crate::source::{ContentHash, Source};
 use crate::user::User;
 use crate::Timestamp;
@@ -79,6 +80,7 @@ pub enum EntityKind {
     Memo,
     Set,
     Relation,
+    Record,
 }
 
 impl EntityKind {
@@ -95,6 +97,7 @@ impl EntityKind {
             EntityKind::Memo => "memo",
             EntityKind::Set => "set",
             EntityKind::Relation => "relation",
+            EntityKind::Record => "record",
         }
     }
 }
@@ -124,6 +127,7 @@ pub enum Entity {
     Memo(Memo),
     Set(Set),
     Relation(CodeRelation),
+    Record(Record),
 }
 
 impl Entity {
@@ -140,6 +144,7 @@ impl Entity {
             Entity::Memo(_) => EntityKind::Memo,
             Entity::Set(_) => EntityKind::Set,
             Entity::Relation(_) => EntityKind::Relation,
+            Entity::Record(_) => EntityKind::Record,
         }
     }
 
@@ -157,6 +162,7 @@ impl Entity {
             Entity::Memo(e) => e.id.as_uuid(),
             Entity::Set(e) => e.id.as_uuid(),
             Entity::Relation(e) => e.id.as_uuid(),
+            Entity::Record(e) => e.id.as_uuid(),
         }
     }
 
@@ -173,6 +179,7 @@ impl Entity {
             Entity::Memo(e) => e.version,
             Entity::Set(e) => e.version,
             Entity::Relation(e) => e.version,
+            Entity::Record(e) => e.version,
         }
     }
 
@@ -190,6 +197,7 @@ impl Entity {
             Entity::Memo(e) => e.version = v,
             Entity::Set(e) => e.version = v,
             Entity::Relation(e) => e.version = v,
+            Entity::Record(e) => e.version = v,
         }
         self
     }
@@ -209,6 +217,7 @@ impl Entity {
             Entity::Memo(e) => Some(e.project),
             Entity::Set(e) => Some(e.project),
             Entity::Relation(e) => Some(e.project),
+            Entity::Record(e) => Some(e.project),
         }
     }
 
@@ -226,6 +235,13 @@ impl Entity {
             Entity::Memo(e) => e.title.clone(),
             Entity::Set(e) => e.name.clone(),
             Entity::Relation(e) => e.label.clone(),
+            Entity::Record(e) => {
+                if e.key.is_empty() {
+                    e.kind.to_string()
+                } else {
+                    format!("{} {}", e.kind, e.key)
+                }
+            }
         }
     }
 }
@@ -333,12 +349,19 @@ pub enum Action {
     RelationCreate,
     RelationDelete,
     ProjectImport,
+    RecordCreate,
+    RecordUpdate,
+    RecordDelete,
+    ParticipantWithdraw,
+    SourcePseudonymise,
+    AccountUpdate,
+    MemberChange,
     Undo,
     Redo,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 38] = [
         Action::UserCreate,
         Action::ProjectCreate,
         Action::ProjectUpdate,
@@ -368,6 +391,13 @@ impl Action {
         Action::RelationCreate,
         Action::RelationDelete,
         Action::ProjectImport,
+        Action::RecordCreate,
+        Action::RecordUpdate,
+        Action::RecordDelete,
+        Action::ParticipantWithdraw,
+        Action::SourcePseudonymise,
+        Action::AccountUpdate,
+        Action::MemberChange,
         Action::Undo,
         Action::Redo,
     ];
@@ -403,6 +433,13 @@ impl Action {
             Action::RelationCreate => "relation.create",
             Action::RelationDelete => "relation.delete",
             Action::ProjectImport => "project.import",
+            Action::RecordCreate => "record.create",
+            Action::RecordUpdate => "record.update",
+            Action::RecordDelete => "record.delete",
+            Action::ParticipantWithdraw => "participant.withdraw",
+            Action::SourcePseudonymise => "source.pseudonymise",
+            Action::AccountUpdate => "account.update",
+            Action::MemberChange => "member.change",
             Action::Undo => "undo",
             Action::Redo => "redo",
         }
@@ -440,6 +477,41 @@ impl<'de> serde::Deserialize<'de> for Action {
     }
 }
 
+impl Action {
+    /// Whether the change erased data on purpose (a withdrawal, a
+    /// pseudonymisation) and so can never be undone.
+    pub fn is_irreversible(self) -> bool {
+        matches!(
+            self,
+            Action::ParticipantWithdraw | Action::SourcePseudonymise
+        )
+    }
+}
+
+/// A rewrite of the logged changes of a project, run by the store inside
+/// the transaction of the change that carries it (and on that change's own
+/// entry before it is logged). It exists for erasure only: a withdrawal
+/// blanks the withdrawn participant's content in earlier entries, a
+/// pseudonymisation replaces original identifiers. It returns whether it
+/// changed the entry. The who, when and what of every entry stay.
+#[derive(Clone)]
+pub struct Scrub(pub Arc<dyn Fn(&mut Change) -> bool + Send + Sync>);
+
+impl Scrub {
+    pub fn new(f: impl Fn(&mut Change) -> bool + Send + Sync + 'static) -> Scrub {
+        Scrub(Arc::new(f))
+    }
+    pub fn apply(&self, change: &mut Change) -> bool {
+        (self.0)(change)
+    }
+}
+
+impl fmt::Debug for Scrub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Scrub(..)")
+    }
+}
+
 /// A change to apply: what the store must do atomically and log.
 #[derive(Debug, Clone)]
 pub struct ChangeSet {
@@ -456,6 +528,12 @@ pub struct ChangeSet {
     /// For an undo: the change it reverts; for a redo: the undo it reverts.
     /// The store marks that change reverted and fails if it already was.
     pub reverts: Option<ChangeSeq>,
+    /// Erasure only: rewrites every logged change of the project (see
+    /// [`Scrub`]).
+    pub scrub: Option<Scrub>,
+    /// Texts to delete after the ops ran, each only if no source uses it any
+    /// more (erasure of withdrawn or pseudonymised originals).
+    pub purge_texts: Vec<ContentHash>,
 }
 
 impl ChangeSet {
@@ -473,6 +551,8 @@ impl ChangeSet {
             ops: Vec::new(),
             texts: Vec::new(),
             reverts: None,
+            scrub: None,
+            purge_texts: Vec::new(),
         }
     }
     pub fn op(mut self, op: Op) -> ChangeSet {
@@ -512,6 +592,8 @@ impl Change {
             ops: self.ops.iter().rev().map(Op::inverse).collect(),
             texts: Vec::new(),
             reverts: Some(self.seq),
+            scrub: None,
+            purge_texts: Vec::new(),
         }
     }
 }

@@ -121,6 +121,10 @@ typed_id!(
     /// A person who codes, writes memos or changes things.
     UserId
 );
+typed_id!(
+    /// A project record: a participant, a category property, a quote, ...
+    RecordId
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ pub mod coding;
 pub mod id;
 pub mod memo;
 pub mod project;
+pub mod record;
 pub mod source;
 pub mod text;
 pub mod user;
@@ -20,18 +21,19 @@ pub mod user;
 pub use case::{
     Case, Set, SetMember, Subject, Value, ValueError, Variable, VariableKind, VariableValue,
 };
-pub use change::{Action, Change, ChangeSeq, ChangeSet, Entity, EntityKind, Op, Version};
+pub use change::{Action, Change, ChangeSeq, ChangeSet, Entity, EntityKind, Op, Scrub, Version};
 pub use code::{Code, CodeRelation, Color, ColorError, RelationKind};
 pub use coding::Coding;
 pub use id::{
-    CaseId, CodeId, CodingId, IdError, MemoId, ProjectId, RelationId, SetId, SourceId, UserId,
-    ValueId, VariableId,
+    CaseId, CodeId, CodingId, IdError, MemoId, ProjectId, RecordId, RelationId, SetId, SourceId,
+    UserId, ValueId, VariableId,
 };
 pub use memo::{Memo, MemoKind, MemoLink};
 pub use project::{validate_name, NameError, Project};
+pub use record::{Record, RecordKind};
 pub use source::{ContentHash, Source, SourceKind, Structure, Turn};
 pub use text::{CharOffset, LineIndex, Span, SpanError, TextIndex};
-pub use user::User;
+pub use user::{Account, Session, User};
 
 /// Wall-clock instants are always UTC.
 pub type Timestamp = time::OffsetDateTime;

@@ -41,8 +41,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axial_core::{
-    Case, Change, ChangeSeq, ChangeSet, Code, CodeRelation, Coding, CodingId, ContentHash, Memo,
-    MemoId, Project, ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
+    Account, Case, Change, ChangeSeq, ChangeSet, Code, CodeRelation, Coding, CodingId, ContentHash,
+    Memo, MemoId, Project, ProjectId, Record, RecordId, RecordKind, Session, Set, Source, SourceId,
+    User, UserId, Variable, VariableValue,
 };
 use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, Store, StoreError};
 use sqlx::pool::PoolConnection;
@@ -50,6 +51,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres};
 
 use axial_store::codec;
+mod account;
 mod error;
 pub mod migrate;
 mod read;
@@ -301,6 +303,17 @@ impl Store for PgStore {
         read!(self, relations(project))
     }
 
+    async fn records(
+        &self,
+        project: ProjectId,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<Record>, StoreError> {
+        read!(self, records(project, kind))
+    }
+    async fn record(&self, id: RecordId) -> Result<Record, StoreError> {
+        read!(self, record(id))
+    }
+
     async fn snapshot(&self, project: ProjectId) -> Result<ProjectSnapshot, StoreError> {
         let mut tx = self
             .pool
@@ -333,6 +346,49 @@ impl Store for PgStore {
         user: UserId,
     ) -> Result<Option<Change>, StoreError> {
         read!(self, redo_candidate(project, user))
+    }
+
+    async fn account(&self, user: UserId) -> Result<Option<Account>, StoreError> {
+        let mut conn = self.conn().await?;
+        account::account(&mut conn, user)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn account_count(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        account::account_count(&mut conn)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn put_account(&self, a: &Account) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        account::put_account(&mut conn, a)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        account::create_session(&mut conn, s)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        let mut conn = self.conn().await?;
+        account::session(&mut conn, token_hash)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        account::delete_session(&mut conn, token_hash)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn delete_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        account::delete_sessions(&mut conn, user)
+            .await
+            .map_err(|f| self.fail(f))
     }
 }
 

@@ -18,8 +18,14 @@ use sqlx::Connection;
 use crate::error::Fault;
 
 /// `(version, name, sql)` in ascending version order.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "records_accounts",
+        include_str!("../migrations/0002_records_accounts.sql"),
+    ),
+];
 
 /// The advisory-lock key held while migrating ("axialmig" in ASCII).
 const MIGRATION_LOCK: i64 = 0x61_78_69_61_6c_6d_69_67;

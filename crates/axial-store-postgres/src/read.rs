@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use axial_core::{
     Action, Case, Change, ChangeSeq, Code, CodeRelation, Coding, CodingId, ContentHash, EntityKind,
-    Memo, MemoId, Project, ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
+    Memo, MemoId, Project, ProjectId, Record, RecordId, RecordKind, Set, Source, SourceId, User,
+    UserId, Variable, VariableValue,
 };
 use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, StoreError};
 use sqlx::postgres::PgConnection;
@@ -20,8 +21,8 @@ use sqlx::postgres::PgConnection;
 use crate::codec::Decoder;
 use crate::error::{corrupt, Fault};
 use crate::table::{
-    table, CaseRow, CodeRow, CodingRow, MemoLinkRow, MemoRow, ProjectRow, RelationRow, SetRow,
-    SourceRow, UserRow, ValueRow, VariableRow,
+    table, CaseRow, CodeRow, CodingRow, MemoLinkRow, MemoRow, ProjectRow, RecordRow, RelationRow,
+    SetRow, SourceRow, UserRow, ValueRow, VariableRow,
 };
 
 fn not_found(kind: EntityKind, id: impl ToString) -> Fault {
@@ -88,7 +89,7 @@ pub(crate) async fn project(conn: &mut PgConnection, id: ProjectId) -> Result<Pr
 
 pub(crate) async fn counts(conn: &mut PgConnection, id: ProjectId) -> Result<ProjectCounts, Fault> {
     project(conn, id).await?;
-    let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+    let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM sources WHERE project = $1), \
                 (SELECT COUNT(*) FROM cases WHERE project = $1), \
                 (SELECT COUNT(*) FROM variables WHERE project = $1), \
@@ -98,7 +99,8 @@ pub(crate) async fn counts(conn: &mut PgConnection, id: ProjectId) -> Result<Pro
                 (SELECT COUNT(*) FROM sets WHERE project = $1), \
                 (SELECT COUNT(*) FROM relations WHERE project = $1), \
                 (SELECT COUNT(*) FROM changes WHERE project = $1), \
-                (SELECT COALESCE(SUM(char_len), 0)::bigint FROM sources WHERE project = $1)",
+                (SELECT COALESCE(SUM(char_len), 0)::bigint FROM sources WHERE project = $1), \
+                (SELECT COUNT(*) FROM records WHERE project = $1)",
     )
     .bind(id.to_string())
     .fetch_one(&mut *conn)
@@ -113,6 +115,7 @@ pub(crate) async fn counts(conn: &mut PgConnection, id: ProjectId) -> Result<Pro
         memos: n(row.5),
         sets: n(row.6),
         relations: n(row.7),
+        records: n(row.10),
         changes: n(row.8),
         characters: n(row.9),
     })
@@ -349,6 +352,36 @@ pub(crate) async fn relations(
         .collect::<Result<_, _>>()?)
 }
 
+pub(crate) async fn records(
+    conn: &mut PgConnection,
+    project: ProjectId,
+    kind: Option<RecordKind>,
+) -> Result<Vec<Record>, Fault> {
+    let filter = match kind {
+        None => "project = $1".to_string(),
+        // The kind is a closed enum's name, safe to inline.
+        Some(kind) => format!("project = $1 AND kind = '{}'", kind.as_str()),
+    };
+    let rows: Vec<RecordRow> = list(
+        conn,
+        EntityKind::Record,
+        &filter,
+        "kind, created_at, id",
+        project.to_string(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(RecordRow::decode)
+        .collect::<Result<_, _>>()?)
+}
+
+pub(crate) async fn record(conn: &mut PgConnection, id: RecordId) -> Result<Record, Fault> {
+    Ok(one::<RecordRow>(conn, EntityKind::Record, id.to_string())
+        .await?
+        .decode()?)
+}
+
 /// Everything of a project; the caller runs it inside one read transaction.
 pub(crate) async fn snapshot(
     conn: &mut PgConnection,
@@ -366,6 +399,7 @@ pub(crate) async fn snapshot(
         codings: codings(conn, id, &CodingFilter::all()).await?,
         memos: memos(conn, id).await?,
         relations: relations(conn, id).await?,
+        records: records(conn, id, None).await?,
     })
 }
 
@@ -444,6 +478,23 @@ pub(crate) async fn history(
         q = q.bind(b.0);
     }
     let rows = q.bind(i64::from(query.limit)).fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(ChangeRow::decode)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every logged change of a project, oldest first, locked for a scrub.
+pub(crate) async fn project_changes_for_update(
+    conn: &mut PgConnection,
+    project: ProjectId,
+) -> Result<Vec<Change>, Fault> {
+    let sql =
+        format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE project = $1 ORDER BY seq FOR UPDATE");
+    let rows: Vec<ChangeRow> = sqlx::query_as(&sql)
+        .bind(project.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(ChangeRow::decode)

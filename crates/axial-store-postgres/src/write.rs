@@ -96,23 +96,8 @@ pub(crate) async fn commit(conn: &mut PgConnection, cs: &ChangeSet) -> Result<Ch
         rest = &rest[n.max(1)..];
     }
     let at = axial_core::now();
-    let ops = codec::json("the change's ops", &cs.ops)?;
-    let seq = append_log(
-        conn,
-        cs.project,
-        cs.author,
-        at,
-        cs.action,
-        &cs.summary,
-        &ops,
-        cs.reverts,
-    )
-    .await?;
-    if let Some(reverted) = cs.reverts {
-        mark_reverted(conn, reverted, seq).await?;
-    }
-    Ok(Change {
-        seq,
+    let mut change = Change {
+        seq: ChangeSeq(0),
         project: cs.project,
         author: cs.author,
         at,
@@ -121,7 +106,67 @@ pub(crate) async fn commit(conn: &mut PgConnection, cs: &ChangeSet) -> Result<Ch
         ops: cs.ops.clone(),
         reverts: cs.reverts,
         reverted_by: None,
-    })
+    };
+    if let Some(scrub) = &cs.scrub {
+        let project = cs.project.ok_or_else(|| StoreError::Constraint {
+            message: "a scrub of the change log needs a project".into(),
+        })?;
+        scrub_log(conn, project, scrub).await?;
+        scrub.apply(&mut change);
+    }
+    purge_texts(conn, &cs.purge_texts).await?;
+    let ops = codec::json("the change's ops", &change.ops)?;
+    let seq = append_log(
+        conn,
+        change.project,
+        change.author,
+        at,
+        change.action,
+        &change.summary,
+        &ops,
+        change.reverts,
+    )
+    .await?;
+    if let Some(reverted) = cs.reverts {
+        mark_reverted(conn, reverted, seq).await?;
+    }
+    change.seq = seq;
+    Ok(change)
+}
+
+/// Rewrites the project's logged changes through `scrub`, keeping seq,
+/// author, time, action and revert links.
+async fn scrub_log(
+    conn: &mut PgConnection,
+    project: ProjectId,
+    scrub: &axial_core::Scrub,
+) -> Result<(), Fault> {
+    for mut change in crate::read::project_changes_for_update(conn, project).await? {
+        if scrub.apply(&mut change) {
+            let ops = codec::json("the change's ops", &change.ops)?;
+            sqlx::query("UPDATE changes SET summary = $1, ops = $2::jsonb WHERE seq = $3")
+                .bind(&change.summary)
+                .bind(ops)
+                .bind(change.seq.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes texts no source uses any more.
+async fn purge_texts(conn: &mut PgConnection, hashes: &[ContentHash]) -> Result<(), Fault> {
+    for hash in hashes {
+        sqlx::query(
+            "DELETE FROM source_texts WHERE hash = $1 \
+             AND NOT EXISTS (SELECT 1 FROM sources WHERE content_hash = $1)",
+        )
+        .bind(hash.to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn store_texts(
@@ -698,6 +743,7 @@ pub(crate) async fn delete_project(
         "codings",
         "memos",
         "relations",
+        "records",
         "variable_values",
         "sets",
         "codes",

@@ -40,8 +40,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axial_core::{
-    Case, Change, ChangeSeq, ChangeSet, Code, CodeRelation, Coding, CodingId, ContentHash, Memo,
-    MemoId, Project, ProjectId, Set, Source, SourceId, User, UserId, Variable, VariableValue,
+    Account, Case, Change, ChangeSeq, ChangeSet, Code, CodeRelation, Coding, CodingId, ContentHash,
+    Memo, MemoId, Project, ProjectId, Record, RecordId, RecordKind, Session, Set, Source, SourceId,
+    User, UserId, Variable, VariableValue,
 };
 use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, Store, StoreError};
 use sqlx::pool::PoolConnection;
@@ -52,6 +53,8 @@ use sqlx::Sqlite;
 use tokio::sync::Mutex;
 
 use axial_store::codec;
+mod account;
+mod backup;
 mod error;
 mod location;
 pub mod migrate;
@@ -142,6 +145,10 @@ impl SqliteStore {
                 SqliteJournalMode::Wal
             })
             .foreign_keys(true)
+            // Deleted content (a withdrawn participant's transcript, the
+            // originals of a pseudonymised one) is overwritten, not left in
+            // free pages.
+            .pragma("secure_delete", "ON")
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(options.busy_timeout)
             .statement_cache_capacity(256);
@@ -353,6 +360,17 @@ impl Store for SqliteStore {
         read!(self, relations(project))
     }
 
+    async fn records(
+        &self,
+        project: ProjectId,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<Record>, StoreError> {
+        read!(self, records(project, kind))
+    }
+    async fn record(&self, id: RecordId) -> Result<Record, StoreError> {
+        read!(self, record(id))
+    }
+
     async fn snapshot(&self, project: ProjectId) -> Result<ProjectSnapshot, StoreError> {
         // A deferred transaction: in WAL mode its first read fixes the
         // snapshot every later read of it sees.
@@ -387,6 +405,60 @@ impl Store for SqliteStore {
         user: UserId,
     ) -> Result<Option<Change>, StoreError> {
         read!(self, redo_candidate(project, user))
+    }
+
+    async fn account(&self, user: UserId) -> Result<Option<Account>, StoreError> {
+        let mut conn = self.conn().await?;
+        account::account(&mut conn, user)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn account_count(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        account::account_count(&mut conn)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn put_account(&self, a: &Account) -> Result<(), StoreError> {
+        let _gate = self.write_gate.lock().await;
+        let mut conn = self.conn().await?;
+        account::put_account(&mut conn, a)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
+        let _gate = self.write_gate.lock().await;
+        let mut conn = self.conn().await?;
+        account::create_session(&mut conn, s)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        let mut conn = self.conn().await?;
+        account::session(&mut conn, token_hash)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let _gate = self.write_gate.lock().await;
+        let mut conn = self.conn().await?;
+        account::delete_session(&mut conn, token_hash)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+    async fn delete_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+        let _gate = self.write_gate.lock().await;
+        let mut conn = self.conn().await?;
+        account::delete_sessions(&mut conn, user)
+            .await
+            .map_err(|f| self.fail(f))
+    }
+
+    async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        backup::backup(&mut conn, path)
+            .await
+            .map_err(|f| self.fail(f))
     }
 }
 

@@ -15,8 +15,14 @@ use sqlx::Connection;
 use crate::error::Fault;
 
 /// `(version, name, sql)` in ascending version order.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "records_accounts",
+        include_str!("../migrations/0002_records_accounts.sql"),
+    ),
+];
 
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {

@@ -10,9 +10,9 @@ use std::sync::LazyLock;
 
 use axial_core::{
     Case, CaseId, Code, CodeId, CodeRelation, Coding, CodingId, Color, ContentHash, Entity,
-    EntityKind, Memo, MemoId, MemoKind, MemoLink, Project, ProjectId, RelationId, RelationKind,
-    Set, SetId, Source, SourceId, SourceKind, Span, Subject, User, UserId, ValueId, Variable,
-    VariableId, VariableValue,
+    EntityKind, Memo, MemoId, MemoKind, MemoLink, Project, ProjectId, Record, RecordId, RecordKind,
+    RelationId, RelationKind, Set, SetId, Source, SourceId, SourceKind, Span, Subject, User,
+    UserId, ValueId, Variable, VariableId, VariableValue,
 };
 use axial_store::StoreError;
 
@@ -134,7 +134,19 @@ const RELATION: &[&str] = &[
     "version",
 ];
 
-static TABLES: LazyLock<[Table; 11]> = LazyLock::new(|| {
+const RECORD: &[&str] = &[
+    "id",
+    "project",
+    "kind",
+    "record_key",
+    "body",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+static TABLES: LazyLock<[Table; 12]> = LazyLock::new(|| {
     [
         Table::new("users", USER),
         Table::new("projects", PROJECT),
@@ -147,6 +159,7 @@ static TABLES: LazyLock<[Table; 11]> = LazyLock::new(|| {
         Table::new("memos", MEMO),
         Table::new("sets", SET),
         Table::new("relations", RELATION),
+        Table::new("records", RECORD),
     ]
 });
 
@@ -164,6 +177,7 @@ pub(crate) fn table(kind: EntityKind) -> &'static Table {
         EntityKind::Memo => 8,
         EntityKind::Set => 9,
         EntityKind::Relation => 10,
+        EntityKind::Record => 11,
     };
     &TABLES[i]
 }
@@ -301,6 +315,17 @@ pub(crate) fn encode(e: &Entity) -> Result<Vec<Val>, StoreError> {
             text(&r.label),
             id(r.created_by.as_uuid()),
             Val::Int(micros(r.created_at)?),
+            Val::Int(version(r.version)?),
+        ],
+        Entity::Record(r) => vec![
+            id(r.id.as_uuid()),
+            id(r.project.as_uuid()),
+            text(r.kind.as_str()),
+            text(&r.key),
+            text(&r.body),
+            id(r.created_by.as_uuid()),
+            Val::Int(micros(r.created_at)?),
+            Val::Int(micros(r.updated_at)?),
             Val::Int(version(r.version)?),
         ],
     })
@@ -720,6 +745,39 @@ impl RelationRow {
     }
 }
 
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct RecordRow {
+    id: String,
+    project: String,
+    kind: String,
+    record_key: String,
+    body: String,
+    created_by: String,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+impl RecordRow {
+    pub(crate) fn decode(self) -> Result<Record, StoreError> {
+        let d = Decoder {
+            table: "records",
+            id: &self.id,
+        };
+        Ok(Record {
+            id: RecordId::from_uuid(d.guid("id", &self.id)?),
+            project: ProjectId::from_uuid(d.guid("project", &self.project)?),
+            kind: d.parse::<RecordKind>("kind", &self.kind)?,
+            created_by: UserId::from_uuid(d.guid("created_by", &self.created_by)?),
+            created_at: d.instant("created_at", self.created_at)?,
+            updated_at: d.instant("updated_at", self.updated_at)?,
+            version: d.version(self.version)?,
+            key: self.record_key,
+            body: self.body,
+        })
+    }
+}
+
 /// SQLite keeps booleans as 0 and 1.
 fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     use serde::Deserialize;
@@ -765,6 +823,7 @@ mod tests {
             EntityKind::Memo,
             EntityKind::Set,
             EntityKind::Relation,
+            EntityKind::Record,
         ];
         let mut names: Vec<_> = kinds.iter().map(|k| table(*k).name).collect();
         names.sort();

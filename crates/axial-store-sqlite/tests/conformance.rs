@@ -318,3 +318,46 @@ fn location_warnings() {
     check(r"C:\Users\a\OneDrive\x.db", true);
     check("/tmp/x.db", false);
 }
+
+#[tokio::test]
+async fn online_backup_is_a_complete_consistent_copy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = db(dir.path(), "live.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let st = study(&store, "Backed up").await;
+    let copy = dir.path().join("backup.db");
+    store.backup_to(&copy).await.expect("backup");
+    // The live database keeps working while and after the copy is taken.
+    commit_ok(
+        &store,
+        st.fx.change(
+            Action::CaseCreate,
+            vec![Op::insert(Entity::Case(new_case(st.fx.p(), "P9")))],
+        ),
+    )
+    .await;
+    let want = {
+        let mut s = store.snapshot(st.fx.p()).await.expect("snapshot");
+        s.cases.clear();
+        s
+    };
+    assert!(!dir.path().join("backup.partial").exists());
+    let restored = SqliteStore::open(&copy.to_string_lossy())
+        .await
+        .expect("open backup");
+    let got = restored.snapshot(st.fx.p()).await.expect("snapshot");
+    assert_eq!(got, want);
+    assert_eq!(
+        restored
+            .text(st.sources[0].content_hash)
+            .await
+            .expect("text"),
+        store.text(st.sources[0].content_hash).await.expect("text")
+    );
+    // A backup into a folder that does not exist fails clearly and leaves nothing.
+    let err = store
+        .backup_to(&dir.path().join("missing/backup.db"))
+        .await
+        .expect_err("no folder");
+    assert!(err.to_string().contains("backup"), "{err}");
+}

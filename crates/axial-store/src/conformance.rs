@@ -20,11 +20,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axial_core::{
-    Action, Case, CaseId, Change, ChangeSeq, ChangeSet, Code, CodeId, CodeRelation, Coding,
-    CodingId, Color, ContentHash, Entity, EntityKind, Memo, MemoId, MemoKind, MemoLink, Op,
-    Project, ProjectId, RelationKind, Set, SetMember, Source, SourceId, SourceKind, Span,
-    Structure, Subject, Timestamp, Turn, User, UserId, Value, Variable, VariableId, VariableKind,
-    VariableValue, Version,
+    Account, Action, Case, CaseId, Change, ChangeSeq, ChangeSet, Code, CodeId, CodeRelation,
+    Coding, CodingId, Color, ContentHash, Entity, EntityKind, Memo, MemoId, MemoKind, MemoLink, Op,
+    Project, ProjectId, Record, RecordId, RecordKind, RelationKind, Scrub, Session, Set, SetMember,
+    Source, SourceId, SourceKind, Span, Structure, Subject, Timestamp, Turn, User, UserId, Value,
+    Variable, VariableId, VariableKind, VariableValue, Version,
 };
 use uuid::Uuid;
 
@@ -79,6 +79,9 @@ suite!(
     snapshot_equals_individual_reads,
     missing_things_are_not_found,
     long_runs_of_like_ops_fail_at_the_exact_op,
+    records_round_trip_with_unique_keys,
+    accounts_and_sessions,
+    scrub_rewrites_the_log_and_purges_texts,
 );
 
 /// Runs every conformance test against a fresh store from `make`; after all
@@ -2021,6 +2024,7 @@ pub async fn counts_match_contents(store: &dyn Store) {
         memos: 1,
         sets: 1,
         relations: 1,
+        records: 0,
         changes: 3, // project creation, the study import, the extra import
         characters,
     };
@@ -2204,6 +2208,289 @@ pub async fn long_runs_of_like_ops_fail_at_the_exact_op(store: &dyn Store) {
         .await
         .expect("codings");
     assert_eq!(left, sorted_codings(st.codings.clone()));
+}
+
+pub fn new_record(
+    project: ProjectId,
+    kind: RecordKind,
+    key: &str,
+    body: &str,
+    by: UserId,
+) -> Record {
+    Record {
+        id: RecordId::new(),
+        project,
+        kind,
+        key: key.into(),
+        body: body.into(),
+        created_by: by,
+        created_at: at(1_700_000_000),
+        updated_at: at(1_700_000_000),
+        version: Version::FIRST,
+    }
+}
+
+pub async fn records_round_trip_with_unique_keys(store: &dyn Store) {
+    let fx = setup(store, "Records").await;
+    let (p, u) = (fx.p(), fx.u());
+    let a = new_record(
+        p,
+        RecordKind::Participant,
+        "Interviewee 01",
+        r#"{"group":"nurse"}"#,
+        u,
+    );
+    let b = new_record(p, RecordKind::Participant, "Interviewee 02", "{}", u);
+    let c = new_record(p, RecordKind::Property, "", r#"{"name":"é ✓"}"#, u);
+    let d = new_record(p, RecordKind::Property, "", "{}", u);
+    commit_ok(
+        store,
+        fx.change(
+            Action::RecordCreate,
+            [&a, &b, &c, &d]
+                .iter()
+                .map(|r| Op::insert(Entity::Record((*r).clone())))
+                .collect(),
+        ),
+    )
+    .await;
+    assert_eq!(store.record(a.id).await.expect("record"), a);
+    let participants = store
+        .records(p, Some(RecordKind::Participant))
+        .await
+        .expect("records");
+    let mut want = vec![a.clone(), b.clone()];
+    want.sort_by_key(|r| (r.created_at, r.id));
+    assert_eq!(participants, want);
+    assert_eq!(store.records(p, None).await.expect("all").len(), 4);
+    // A non-empty key is unique per project and kind.
+    let dup = new_record(p, RecordKind::Participant, "Interviewee 01", "{}", u);
+    let err = commit_err(
+        store,
+        fx.change(Action::RecordCreate, vec![Op::insert(Entity::Record(dup))]),
+    )
+    .await;
+    assert!(
+        matches!(
+            err,
+            StoreError::Constraint { .. } | StoreError::AlreadyExists { .. }
+        ),
+        "duplicate key: {err:?}"
+    );
+    // The same key in another kind is fine.
+    let other = new_record(p, RecordKind::Quote, "Interviewee 01", "{}", u);
+    commit_ok(
+        store,
+        fx.change(
+            Action::RecordCreate,
+            vec![Op::insert(Entity::Record(other))],
+        ),
+    )
+    .await;
+    // Updates are versioned like every entity.
+    let mut a2 = a.clone();
+    a2.body = r#"{"group":"manager"}"#.into();
+    commit_ok(
+        store,
+        fx.change(
+            Action::RecordUpdate,
+            vec![Op::update(
+                Entity::Record(a.clone()),
+                Entity::Record(a2.clone()),
+            )],
+        ),
+    )
+    .await;
+    assert_eq!(
+        store.record(a.id).await.expect("record").version,
+        Version(2)
+    );
+    let stale = commit_err(
+        store,
+        fx.change(
+            Action::RecordUpdate,
+            vec![Op::update(Entity::Record(a.clone()), Entity::Record(a2))],
+        ),
+    )
+    .await;
+    assert!(matches!(stale, StoreError::Conflict { .. }), "{stale:?}");
+    assert_eq!(store.counts(p).await.expect("counts").records, 5);
+    let snap = store.snapshot(p).await.expect("snapshot");
+    assert_eq!(snap.records, store.records(p, None).await.expect("records"));
+    // Deleting the project deletes its records.
+    store.delete_project(p, u).await.expect("delete");
+    assert!(matches!(
+        store.record(b.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+pub async fn accounts_and_sessions(store: &dyn Store) {
+    let fx = setup(store, "Accounts").await;
+    let u = fx.u();
+    assert_eq!(store.account_count().await.expect("count"), 0);
+    assert_eq!(store.account(u).await.expect("account"), None);
+    let account = Account {
+        user: u,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        admin: true,
+        created_at: at(1_700_000_000),
+        updated_at: at(1_700_000_000),
+    };
+    store.put_account(&account).await.expect("put");
+    assert_eq!(
+        store.account(u).await.expect("account"),
+        Some(account.clone())
+    );
+    let changed = Account {
+        password_hash: "$argon2id$other".into(),
+        admin: false,
+        updated_at: at(1_700_000_100),
+        ..account.clone()
+    };
+    store.put_account(&changed).await.expect("replace");
+    assert_eq!(store.account(u).await.expect("account"), Some(changed));
+    assert_eq!(store.account_count().await.expect("count"), 1);
+    let nobody = Account {
+        user: UserId::new(),
+        ..account
+    };
+    assert!(matches!(
+        store.put_account(&nobody).await,
+        Err(StoreError::Constraint { .. })
+    ));
+    // No account operation is written to the change log.
+    let log = store
+        .history(&HistoryQuery {
+            project: None,
+            author: None,
+            before: None,
+            limit: 100,
+        })
+        .await
+        .expect("history");
+    assert!(log
+        .iter()
+        .all(|c| !format!("{:?}", c.ops).contains("argon2")));
+
+    let s1 = Session {
+        token_hash: "a".repeat(64),
+        user: u,
+        created_at: at(1_700_000_000),
+        expires_at: at(1_700_086_400),
+    };
+    let s2 = Session {
+        token_hash: "b".repeat(64),
+        ..s1.clone()
+    };
+    store.create_session(&s1).await.expect("session");
+    store.create_session(&s2).await.expect("session");
+    assert_eq!(
+        store.session(&s1.token_hash).await.expect("read"),
+        Some(s1.clone())
+    );
+    assert_eq!(store.session(&"c".repeat(64)).await.expect("read"), None);
+    store.delete_session(&s1.token_hash).await.expect("delete");
+    assert_eq!(store.session(&s1.token_hash).await.expect("read"), None);
+    assert_eq!(store.delete_sessions(u).await.expect("delete all"), 1);
+    assert_eq!(store.session(&s2.token_hash).await.expect("read"), None);
+}
+
+pub async fn scrub_rewrites_the_log_and_purges_texts(store: &dyn Store) {
+    let st = study(store, "Scrub").await;
+    let (p, u) = (st.fx.p(), st.fx.u());
+    let gone = st.sources[1].clone();
+    let text_hash = gone.content_hash;
+    let coding = st.codings[2].clone();
+    assert_eq!(coding.source, gone.id);
+    // Delete the second source with its coding, scrub its name everywhere in
+    // the log and purge its text, all in one change.
+    let mut cs = st.fx.change(
+        Action::ParticipantWithdraw,
+        vec![
+            Op::delete(Entity::Coding(coding)),
+            Op::delete(Entity::Source(gone.clone())),
+        ],
+    );
+    cs.summary = "withdrew 'interview 2'".into();
+    cs.scrub = Some(Scrub::new(|c: &mut Change| {
+        let mut changed = false;
+        if c.summary.contains("interview 2") {
+            c.summary = c.summary.replace("interview 2", "[withdrawn]");
+            changed = true;
+        }
+        for op in &mut c.ops {
+            let entity = match op {
+                Op::Insert { after } => after,
+                Op::Delete { before } => before,
+                Op::Update { after, .. } => after,
+            };
+            if let Entity::Source(s) = entity {
+                if s.name == "interview 2" {
+                    s.name = "[withdrawn]".into();
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }));
+    cs.purge_texts = vec![text_hash, st.sources[0].content_hash];
+    let done = commit_ok(store, cs).await;
+    assert_eq!(done.summary, "withdrew '[withdrawn]'");
+    let log = store
+        .history(&HistoryQuery {
+            project: Some(p),
+            author: None,
+            before: None,
+            limit: 100,
+        })
+        .await
+        .expect("history");
+    assert_eq!(log[0].seq, done.seq);
+    assert!(
+        log.iter()
+            .all(|c| !format!("{c:?}").contains("interview 2")),
+        "the scrubbed name is still in the log"
+    );
+    // Who, when and what of the earlier entries stay.
+    assert!(log
+        .iter()
+        .any(|c| c.action == Action::ProjectImport && c.author == u));
+    // The withdrawn text is gone; the text still used by a source stays.
+    assert!(matches!(
+        store.text(text_hash).await,
+        Err(StoreError::MissingText { .. })
+    ));
+    assert!(store.text(st.sources[0].content_hash).await.is_ok());
+    // A failing scrubbed change leaves the log as it was.
+    let before = store
+        .history(&HistoryQuery {
+            project: Some(p),
+            author: None,
+            before: None,
+            limit: 100,
+        })
+        .await
+        .expect("history");
+    let mut bad = st.fx.change(
+        Action::ParticipantWithdraw,
+        vec![Op::delete(Entity::Source(gone))],
+    );
+    bad.scrub = Some(Scrub::new(|c: &mut Change| {
+        c.summary = "erased".into();
+        true
+    }));
+    commit_err(store, bad).await;
+    let after = store
+        .history(&HistoryQuery {
+            project: Some(p),
+            author: None,
+            before: None,
+            limit: 100,
+        })
+        .await
+        .expect("history");
+    assert_eq!(before, after);
 }
 
 #[cfg(test)]

@@ -10,13 +10,14 @@
 //! This crate knows no driver and no SQL. [`conformance`] holds the test suite
 //! every backend must pass.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use axial_core::{
-    Case, Change, ChangeSeq, ChangeSet, Code, CodeId, CodeRelation, Coding, CodingId, ContentHash,
-    EntityKind, Memo, MemoId, Project, ProjectId, Set, Source, SourceId, User, UserId, Variable,
-    VariableValue, Version,
+    Account, Case, Change, ChangeSeq, ChangeSet, Code, CodeId, CodeRelation, Coding, CodingId,
+    ContentHash, EntityKind, Memo, MemoId, Project, ProjectId, Record, RecordId, RecordKind,
+    Session, Set, Source, SourceId, User, UserId, Variable, VariableValue, Version,
 };
 
 pub mod codec;
@@ -57,6 +58,8 @@ pub enum StoreError {
     Corrupt { detail: String },
     #[error("database error: {detail}")]
     Backend { detail: String },
+    #[error("the {backend} store cannot {what}")]
+    Unsupported { backend: &'static str, what: String },
 }
 
 /// Which codings to read. Empty filters mean "all".
@@ -107,6 +110,7 @@ pub struct ProjectCounts {
     pub memos: u64,
     pub sets: u64,
     pub relations: u64,
+    pub records: u64,
     pub changes: u64,
     /// Total code points of all source texts.
     pub characters: u64,
@@ -127,6 +131,7 @@ pub struct ProjectSnapshot {
     pub codings: Vec<Coding>,
     pub memos: Vec<Memo>,
     pub relations: Vec<CodeRelation>,
+    pub records: Vec<Record>,
 }
 
 /// The storage contract. Hold it as `Arc<dyn Store>`.
@@ -186,6 +191,14 @@ pub trait Store: Send + Sync {
     async fn memos(&self, project: ProjectId) -> Result<Vec<Memo>, StoreError>;
     async fn memo(&self, id: MemoId) -> Result<Memo, StoreError>;
     async fn relations(&self, project: ProjectId) -> Result<Vec<CodeRelation>, StoreError>;
+    /// The project's records, of one kind or all, by kind then creation
+    /// time then id.
+    async fn records(
+        &self,
+        project: ProjectId,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<Record>, StoreError>;
+    async fn record(&self, id: RecordId) -> Result<Record, StoreError>;
     /// All of a project in one read transaction.
     async fn snapshot(&self, project: ProjectId) -> Result<ProjectSnapshot, StoreError>;
 
@@ -207,4 +220,33 @@ pub trait Store: Send + Sync {
         project: ProjectId,
         user: UserId,
     ) -> Result<Option<Change>, StoreError>;
+
+    // ---- accounts and sessions (outside the change log) ----
+
+    /// The account of a user, if they have one.
+    async fn account(&self, user: UserId) -> Result<Option<Account>, StoreError>;
+    /// How many accounts exist (a server may leave loopback only if some do).
+    async fn account_count(&self) -> Result<u64, StoreError>;
+    /// Creates or replaces the account of `account.user` (the user must
+    /// exist: `Constraint` otherwise).
+    async fn put_account(&self, account: &Account) -> Result<(), StoreError>;
+    /// Stores a new session (`AlreadyExists`-free: token hashes are random).
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The session with this token hash, whether or not it has expired.
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of a user (after a password change); returns how
+    /// many there were.
+    async fn delete_sessions(&self, user: UserId) -> Result<u64, StoreError>;
+
+    /// Writes a consistent copy of the whole database to `path` while it
+    /// stays open (SQLite's online backup). Other backends have their own
+    /// tools and say so.
+    async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        let _ = path;
+        Err(StoreError::Unsupported {
+            backend: self.backend(),
+            what: "write a backup file (use the server's own backup tools, e.g. pg_dump)".into(),
+        })
+    }
 }
