@@ -83,6 +83,7 @@ start() {
         say "the server did not start (log above)"
         exit 1
     }
+    echo "$port" >"$dir/port"
     say "PostgreSQL running in $dir on 127.0.0.1:$port; stop it with: scripts/pg.sh stop"
     echo "export AXIAL_PG_DIR=$dir"
     echo "export AXIAL_TEST_PG=postgres://axial@127.0.0.1:$port/postgres"
@@ -109,11 +110,29 @@ stop() {
     say "removed $dir"
 }
 
+# Crashes the server (immediate shutdown: no checkpoint, like a power cut)
+# and starts it again on the same port; for the crash tests.
+crash_restart() {
+    local dir=${1:-${AXIAL_PG_DIR:-}} pg_ctl port
+    if [ -z "$dir" ] || [ ! -f "$dir/port" ]; then
+        say "which cluster? give its directory or set AXIAL_PG_DIR"
+        exit 1
+    fi
+    pg_ctl=$(find_bin pg_ctl)
+    port=$(cat "$dir/port")
+    as_owner "$pg_ctl" -D "$dir/data" -m immediate -w stop >&2
+    as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" \
+        start >&2
+    say "PostgreSQL crashed and restarted on 127.0.0.1:$port"
+}
+
 case "${1:-}" in
 start) start ;;
+crash-restart) crash_restart "${2:-}" ;;
 stop) stop "${2:-}" ;;
 *)
-    say "usage: eval \"\$(scripts/pg.sh start)\" | scripts/pg.sh stop [DIR]"
+    say "usage: eval \"\$(scripts/pg.sh start)\" | scripts/pg.sh stop [DIR] | scripts/pg.sh crash-restart [DIR]"
     exit 2
     ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Axial's whole test suite: formatting and lint checks, every Rust test
-# (unit, store conformance, importer, REFI-QDA, CLI), and the browser tests.
+# (unit, store conformance, importer, REFI-QDA, CLI, API), the team load and
+# crash tests, the interop tests and the browser tests.
 # Installs what the tests need when it is missing and we are root (Debian:
 # libxml2-utils for schema validation, chromium for the browser tests,
 # LibreOffice to open the reports), and
@@ -47,6 +48,19 @@ if [ "$status" -ne 0 ]; then
   echo "cargo test failed" >&2
   exit 1
 fi
+
+echo "== the API and CLI tests again, on PostgreSQL"
+set +e
+AXIAL_TEST_BACKEND=postgres cargo test -p axial-server -p axial-cli --tests --no-fail-fast 2>&1 | tee target/test-output-postgres.txt
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+  echo "the API or CLI tests failed on PostgreSQL" >&2
+  exit 1
+fi
+
+echo "== team load and crash tests (two servers, 50 coders, kill -9, PostgreSQL crash; SQLite kill)"
+bash tests/load/run.sh
 
 echo "== interop tests (REFI-QDA export read by pyqdpx)"
 bash tests/interop/run.sh

@@ -13,7 +13,7 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
   echo "installing playwright-core…"
   (cd "$here" && { npm ci --no-audit --no-fund || npm install --no-audit --no-fund; })
 fi
-(cd "$root" && cargo build -p axial-server --example test_server)
+(cd "$root" && cargo build -p axial-server --example test_server && cargo build -p axial-cli --bin axial)
 mkdir -p "$root/artifacts/screenshots"
 cd "$here"
-exec node --test --test-concurrency=1 workspace.test.mjs analysis.test.mjs
+exec node --test --test-concurrency=1 *.test.mjs

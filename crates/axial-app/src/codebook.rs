@@ -1,4 +1,4 @@
-//! The code tree: create, find, rename, recolour, describe, move, merge, delete.
+//! The code tree: create, find, rename, recolour, describe, move, merge, split, delete.
 
 use std::collections::{HashMap, HashSet};
 
@@ -367,15 +367,21 @@ impl App {
                 },
             )
             .await?;
-        let target: HashSet<(axial_core::SourceId, axial_core::Span, axial_core::UserId)> = codings
+        let target: HashMap<
+            (axial_core::SourceId, axial_core::Span, axial_core::UserId),
+            axial_core::CodingId,
+        > = codings
             .iter()
             .filter(|c| c.code == into.id)
-            .map(|c| (c.source, c.span, c.coder))
+            .map(|c| ((c.source, c.span, c.coder), c.id))
             .collect();
         let mut moved = 0;
         let mut dropped_ids = HashSet::new();
+        // Dropped duplicate → the target's coding it duplicates.
+        let mut kept_for = HashMap::new();
         for c in codings.iter().filter(|c| c.code == from.id) {
-            if target.contains(&(c.source, c.span, c.coder)) {
+            if let Some(kept) = target.get(&(c.source, c.span, c.coder)) {
+                kept_for.insert(c.id, *kept);
                 dropped_ids.insert(c.id);
                 cs.push(Op::delete(Entity::Coding(c.clone())));
             } else {
@@ -463,6 +469,13 @@ impl App {
                 cs.push(Op::update(Entity::Set(s), Entity::Set(after)));
             }
         }
+        // Properties move to the target, with their placements.
+        for op in self
+            .property_merge_ops(project, from.id, into.id, &kept_for)
+            .await?
+        {
+            cs.push(op);
+        }
         cs.push(Op::delete(Entity::Code(from.clone())));
         let preview = MergePreview {
             from: from.name.clone(),
@@ -473,6 +486,80 @@ impl App {
             memos_relinked,
         };
         Ok((cs, preview))
+    }
+
+    /// Splits a code: creates `new_name` beside it (same parent, same kind)
+    /// and moves the given codings of `code` to it, in one change that the
+    /// genealogy of both codes tells as a split.
+    pub async fn split_code(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        code: &Code,
+        new_name: &str,
+        codings: &[axial_core::CodingId],
+    ) -> Result<Code, AppError> {
+        let name = validate_name("code", new_name)?;
+        if codings.is_empty() {
+            return Err(AppError::invalid(format!(
+                "say which codings of '{}' go to '{name}'; a split moves at least one",
+                code.name
+            )));
+        }
+        let codes = self.store.codes(project.id).await?;
+        let current = codes
+            .iter()
+            .find(|c| c.id == code.id)
+            .cloned()
+            .ok_or_else(|| not_found_code(&code.name))?;
+        check_sibling_name(&codes, current.parent, &name, None)?;
+        let own = self
+            .store
+            .codings(project.id, &CodingFilter::code(current.id))
+            .await?;
+        let wanted: HashSet<axial_core::CodingId> = codings.iter().copied().collect();
+        if let Some(stray) = wanted.iter().find(|id| !own.iter().any(|c| c.id == **id)) {
+            return Err(AppError::invalid(format!(
+                "coding {stray} is not a coding of '{}'; list them with `axial segments '{}' --json`",
+                current.name, current.name
+            )));
+        }
+        let new = Code {
+            id: CodeId::new(),
+            project: project.id,
+            parent: current.parent,
+            name: name.clone(),
+            color: Color::palette(codes.len()),
+            description: String::new(),
+            inclusion: String::new(),
+            exclusion: String::new(),
+            example: String::new(),
+            codable: current.codable,
+            created_by: actor.id(),
+            created_at: axial_core::now(),
+            version: Version::FIRST,
+        };
+        let mut cs = ChangeSet::new(
+            Some(project.id),
+            actor.id(),
+            Action::CodeCreate,
+            format!(
+                "split code '{}': moved {} coding{} to the new code '{name}'",
+                current.name,
+                wanted.len(),
+                if wanted.len() == 1 { "" } else { "s" }
+            ),
+        )
+        .op(Op::insert(Entity::Code(new.clone())));
+        for c in own.into_iter().filter(|c| wanted.contains(&c.id)) {
+            let after = Coding {
+                code: new.id,
+                ..c.clone()
+            };
+            cs.push(Op::update(Entity::Coding(c), Entity::Coding(after)));
+        }
+        self.store.commit(cs).await?;
+        Ok(new)
     }
 
     /// How many codings deleting a code (with everything under it) removes.
@@ -581,6 +668,13 @@ impl App {
                 };
                 cs.push(Op::update(Entity::Set(s), Entity::Set(after)));
             }
+        }
+        // Properties of the deleted codes and placements of their codings.
+        for op in self
+            .property_cleanup_ops(project, &coding_ids, &gone)
+            .await?
+        {
+            cs.push(op);
         }
         let n = codings.len();
         for c in codings {

@@ -289,6 +289,13 @@ impl App {
                 cs.push(Op::update(Entity::Memo(m), Entity::Memo(after)));
             }
         }
+        // Placements of the removed codings go in the same change.
+        for op in self
+            .property_cleanup_ops(project, &ids, &HashSet::new())
+            .await?
+        {
+            cs.push(op);
+        }
         let n = gone.len();
         for c in gone {
             cs.push(Op::delete(Entity::Coding(c)));

@@ -384,6 +384,10 @@ impl App {
             self.store.commit(cs).await?;
         }
 
+        progress("placing segments on the dimensions of two categories");
+        self.add_demo_properties(&researcher, &project, DEMO)
+            .await?;
+
         progress("adding the memos");
         for m in &study.memos {
             let mut links = Vec::new();
@@ -423,6 +427,10 @@ impl App {
             .op(Op::insert(Entity::Memo(memo)));
             self.store.commit(cs).await?;
         }
+        progress("adding the participant register");
+        self.store
+            .commit(demo_register(&project, &researcher, &study, &case_ids)?)
+            .await?;
         let c = self.store.counts(pid).await?;
         let report = DemoReport {
             project: project.name.clone(),
@@ -447,6 +455,155 @@ impl App {
             .find(|p| p.name == name)
             .map(|p| p.id))
     }
+}
+
+/// The participant register of the demo as one change: every interviewee
+/// with their staff group, plausible recruitment, consent and interview
+/// dates (all consented to quotes; Interviewee 11 not to archiving), the
+/// study's ethics details, a sampling target per group and two sampling
+/// decisions. Record ids are derived from names, like every demo id.
+fn demo_register(
+    project: &Project,
+    by: &Actor,
+    study: &axial_demo::Study,
+    case_ids: &[CaseId],
+) -> Result<ChangeSet, AppError> {
+    use crate::participants::{
+        ConsentScope, InformationSheet, Participant, ParticipantStatus, SamplingDecision,
+        SamplingTarget, Study,
+    };
+    use crate::records::{new_record, RecordBody};
+    use axial_core::case::format_date;
+    fn record<T: RecordBody>(
+        project: &Project,
+        by: &Actor,
+        name: &str,
+        body: &T,
+    ) -> Result<Entity, AppError> {
+        let mut r = new_record(project, by.id(), body)?;
+        r.id = axial_core::RecordId::derived(DEMO, &format!("record:{name}"));
+        Ok(Entity::Record(r))
+    }
+    let date = |(y, m, d): (i32, u8, u8)| -> Result<time::Date, AppError> {
+        time::Month::try_from(m)
+            .ok()
+            .and_then(|m| time::Date::from_calendar_date(y, m, d).ok())
+            .ok_or_else(|| AppError::Internal(format!("demo date {y}-{m}-{d} is not a date")))
+    };
+    let second_sheet = date((2023, 10, 24))?;
+    let mut cs = ChangeSet::new(
+        Some(project.id),
+        by.id(),
+        Action::RecordCreate,
+        format!(
+            "added the participant register ({} participants), study details and sampling frame",
+            study.participants.len()
+        ),
+    );
+    cs.push(Op::insert(record(
+        project,
+        by,
+        "study",
+        &Study {
+            ethics_reference: "UREC 2023-117 (fictional)".into(),
+            approval_date: "2023-07-18".into(),
+            information_sheets: vec![
+                InformationSheet {
+                    version: "1.0".into(),
+                    date: "2023-07-18".into(),
+                },
+                InformationSheet {
+                    version: "1.1".into(),
+                    date: format_date(second_sheet),
+                },
+            ],
+            notes: "Participants may withdraw until analysis of their interview begins.".into(),
+        },
+    )?));
+    for (i, p) in study.participants.iter().enumerate() {
+        let interviewed = date(p.interview_date)?;
+        let recruited = interviewed - time::Duration::days(12 + (i as i64 * 5) % 9);
+        let consented = interviewed - time::Duration::days((i as i64) % 3);
+        let body = Participant {
+            label: p.label.clone(),
+            case: case_ids.get(i).copied(),
+            group: p.staff_group.clone(),
+            recruited_on: format_date(recruited),
+            interviewed_on: format_date(interviewed),
+            consent_form_version: if consented < second_sheet {
+                "1.0"
+            } else {
+                "1.1"
+            }
+            .into(),
+            consented_on: format_date(consented),
+            consent: ConsentScope {
+                quotes: true,
+                archiving: i != 10,
+                other: Vec::new(),
+            },
+            status: ParticipantStatus::Interviewed,
+            notes: if i == 10 {
+                "Asked that the transcript not be archived.".into()
+            } else {
+                String::new()
+            },
+            withdrawn_on: String::new(),
+        };
+        cs.push(Op::insert(record(
+            project,
+            by,
+            &format!("participant:{}", p.label),
+            &body,
+        )?));
+    }
+    for (i, g) in study.staff_groups.iter().enumerate() {
+        let have = study
+            .participants
+            .iter()
+            .filter(|p| p.staff_group == *g)
+            .count() as u32;
+        // One group fell short of its target: the decisions say why.
+        let target = if i == 2 { have + 1 } else { have };
+        cs.push(Op::insert(record(
+            project,
+            by,
+            &format!("target:{g}"),
+            &SamplingTarget {
+                group: g.clone(),
+                target,
+            },
+        )?));
+    }
+    let fourth = study.participants.get(3).map(|p| p.interview_date);
+    let last = study.participants.last().map(|p| p.interview_date);
+    for (name, when, decision, reason) in [
+        (
+            "interleave",
+            fourth,
+            "Interleave the five staff groups from the fifth interview on",
+            "The first interviews suggested that quality means different things at the front line and in management; alternating groups lets each interview test the emerging ideas from another vantage point.",
+        ),
+        (
+            "stop",
+            last,
+            "Stop recruiting; one non-clinical front line manager place stays unfilled",
+            "The last interviews added no new codes and did not change the categories; a further manager declined, and the two managers interviewed confirmed the pattern.",
+        ),
+    ] {
+        let Some(when) = when else { continue };
+        cs.push(Op::insert(record(
+            project,
+            by,
+            &format!("decision:{name}"),
+            &SamplingDecision {
+                date: format_date(date(when)?),
+                decision: decision.into(),
+                reason: reason.into(),
+            },
+        )?));
+    }
+    Ok(cs)
 }
 
 /// The survey's `staff_group` column becomes the same "staff group" variable

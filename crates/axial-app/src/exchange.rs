@@ -378,6 +378,9 @@ impl App {
             version: Version::FIRST,
             ..p.clone()
         })));
+        if let Some(op) = self.owner_op(actor, p).await? {
+            cs.push(op);
+        }
         for c in &b.cases {
             cs.push(Op::insert(Entity::Case(c.clone())));
         }

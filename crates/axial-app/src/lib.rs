@@ -11,10 +11,14 @@ use std::sync::Arc;
 use axial_core::{Project, ProjectId, User, UserId};
 use axial_store::{Store, StoreError};
 
+pub mod accounts;
 mod analysis;
+mod audit;
 /// The statistics crate, for the parameter and result types of the analysis use cases.
 pub use axial_analysis;
+pub mod backup;
 pub mod bench;
+mod blind;
 mod cases;
 mod codebook;
 mod coding;
@@ -23,9 +27,15 @@ mod error;
 mod exchange;
 mod history;
 mod layout;
+mod live;
+mod members;
 mod memos;
+pub mod migrate;
 pub mod participants;
 mod project;
+pub mod properties;
+pub mod pseudonymise;
+pub mod quotes;
 pub mod records;
 mod relations;
 mod report;
@@ -34,12 +44,20 @@ mod sources;
 mod texts;
 mod workspace;
 
+pub use accounts::{AccountView, NewSession, SignedIn};
 pub use analysis::{
     AgreementRequest, AgreementView, AnalysisData, ContradictionView, CooccurrenceView,
     DisagreementView, KwicRow, KwicView, MatrixView, NegativeView, QueryRequest, QuerySegment,
     QueryView, Restriction, SaturationRequest, SaturationView, SourceAgreementRow, WordsView,
     SAVED_QUERY_PREFIX,
 };
+pub use audit::{
+    audit_csv, audit_table, parse_action, parse_entity_kind, parse_instant, AuditEntry, AuditOp,
+    AuditPage, AuditQuery, CodeRef, FieldChange, Genealogy, GenealogyEvent, GenealogyStep,
+    AUDIT_CSV_HEADER,
+};
+/// The pseudonymisation rules, for the category, confidence and key file types.
+pub use axial_privacy;
 pub use cases::{AttributeSheetReport, CaseSummary};
 pub use codebook::{CodeNode, CodeUsage, MergePreview};
 pub use coding::{ApplyTarget, Segment, SegmentQuery};
@@ -50,6 +68,8 @@ pub use exchange::{
 };
 pub use history::HistoryEntry;
 pub use layout::{layout_source, LayoutCode, LayoutLine, LayoutRange, LineSegment, SourceLayout};
+pub use members::{Member, MemberRole, MemberView};
+pub use pseudonymise::{Accept, Decisions, KeyAccess, Proposal, Proposals, Pseudonymised};
 pub use relations::RelationView;
 pub use report::ThemeReportRequest;
 pub use search::{SearchHit, SearchQuery};
@@ -77,6 +97,11 @@ impl Actor {
 pub struct App {
     store: Arc<dyn Store>,
     texts: TextCache,
+    live: live::LiveFeed,
+    /// Where the projects' key files live (see `pseudonymise.rs`).
+    key_dir: Option<Arc<std::path::Path>>,
+    /// The database's backup folder, when it has one (see `backup.rs`).
+    backups: Option<Arc<backup::BackupFolder>>,
 }
 
 /// How many times a use case re-reads and retries when someone else changed
@@ -88,6 +113,9 @@ impl App {
         App {
             store,
             texts: TextCache::default(),
+            live: live::LiveFeed::default(),
+            key_dir: None,
+            backups: None,
         }
     }
 

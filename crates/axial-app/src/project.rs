@@ -35,13 +35,16 @@ impl App {
             created_at: axial_core::now(),
             version: Version::FIRST,
         };
-        let cs = ChangeSet::new(
+        let mut cs = ChangeSet::new(
             Some(project.id),
             actor.id(),
             Action::ProjectCreate,
             format!("created project '{name}'"),
         )
         .op(Op::insert(Entity::Project(project.clone())));
+        if let Some(op) = self.owner_op(actor, &project).await? {
+            cs.push(op);
+        }
         self.store.commit(cs).await?;
         Ok(project)
     }

@@ -6,11 +6,12 @@
 //! Selected quotes: a coding linked from a memo counts as chosen by the
 //! researcher. A theme report quotes those first and fills up to the number
 //! asked for with further segments, one per source, in source order;
-//! `approved_only` quotes only the memo-linked ones.
+//! `approved_only` quotes only the memo-linked ones, and
+//! `approved_quotes_only` only quotes that passed member checking.
 
 use std::collections::{HashMap, HashSet};
 
-use axial_core::{CodeId, CodingId, MemoLink, Project};
+use axial_core::{CodeId, CodingId, MemoLink, Project, RecordId, SourceId, Span};
 use axial_formats::report::{Block, Cell, Document, Table};
 
 use crate::codebook::{descendants, tree_order};
@@ -23,10 +24,23 @@ pub struct ThemeReportRequest {
     pub codes: Vec<String>,
     /// Quote only the segments a memo links to.
     pub approved_only: bool,
+    /// Quote only excerpts that passed member checking: quotes (see
+    /// `crate::quotes`) approved as they are, or amended (in the amended
+    /// wording), that overlap a segment of the code.
+    pub approved_quotes_only: bool,
     /// Quotes per code (at most).
     pub quotes_per_code: usize,
     /// Variable for the attribution label (default: the staff-group-like one).
     pub label_by: Option<String>,
+}
+
+/// A quote cleared by member checking, with the words to print.
+struct ClearedQuote {
+    id: RecordId,
+    source: SourceId,
+    start: u32,
+    end: u32,
+    text: String,
 }
 
 impl App {
@@ -56,6 +70,11 @@ impl App {
             .into_iter()
             .map(|(c, p, _)| (c.id, p))
             .collect();
+        let cleared = if request.approved_quotes_only {
+            self.cleared_quotes(project).await?
+        } else {
+            Vec::new()
+        };
         let mut blocks = Vec::new();
         let mut bars = Vec::new();
         let mut counts = Vec::new();
@@ -115,6 +134,33 @@ impl App {
                     )
                     .await?;
                 total += segs.len() as u64;
+                if request.approved_quotes_only {
+                    // Memo-linked segments first, then the rest, each
+                    // quoting the cleared quotes that overlap it.
+                    let ordered = segs
+                        .iter()
+                        .filter(|s| chosen_quotes.contains(&s.coding))
+                        .chain(segs.iter().filter(|s| !chosen_quotes.contains(&s.coding)));
+                    let mut used = HashSet::new();
+                    let mut n = 0;
+                    'segs: for s in ordered {
+                        for q in cleared.iter().filter(|q| {
+                            q.source == s.source_id && q.start < s.end && s.start < q.end
+                        }) {
+                            if n >= per_code {
+                                break 'segs;
+                            }
+                            if used.insert(q.id) {
+                                blocks.push(Block::Quote {
+                                    text: q.text.clone(),
+                                    attribution: s.attribution.clone(),
+                                });
+                                n += 1;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 let mut picked: Vec<&crate::Segment> = segs
                     .iter()
                     .filter(|s| chosen_quotes.contains(&s.coding))
@@ -163,7 +209,9 @@ impl App {
             subtitle: Some(format!(
                 "Themes: {}. Quotes: up to {per_code} per code, {}; attribution by {}.",
                 request.codes.join(", "),
-                if request.approved_only {
+                if request.approved_quotes_only {
+                    "only quotes approved in member checking (amended ones as amended)"
+                } else if request.approved_only {
                     "only segments linked from a memo"
                 } else {
                     "segments linked from a memo first, then one per source"
@@ -175,6 +223,39 @@ impl App {
             )),
             blocks: head,
         })
+    }
+
+    /// The quotes a report may print: approved, or amended (with the
+    /// amended wording).
+    async fn cleared_quotes(&self, project: &Project) -> Result<Vec<ClearedQuote>, AppError> {
+        let sources: HashMap<SourceId, axial_core::Source> = self
+            .store()
+            .sources(project.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut out = Vec::new();
+        for q in self.quotes(project).await? {
+            if !q.body.status.is_cleared() {
+                continue;
+            }
+            let Some(source) = sources.get(&q.body.source) else {
+                continue;
+            };
+            let text = self.text(source).await?;
+            let Ok(span) = Span::new(q.body.start, q.body.end, text.char_len()) else {
+                continue;
+            };
+            out.push(ClearedQuote {
+                id: q.id(),
+                source: source.id,
+                start: q.body.start,
+                end: q.body.end,
+                text: q.body.wording(text.slice(span)),
+            });
+        }
+        Ok(out)
     }
 
     /// Every coded segment of a code (and the codes under it) with full

@@ -72,6 +72,14 @@ impl TextCache {
             .insert(hash, text);
     }
 
+    /// Drops a text from the cache (after the store purged it).
+    pub fn forget(&self, hash: &ContentHash) {
+        self.inner
+            .lock()
+            .expect("text cache lock is never poisoned: no panics while held")
+            .remove(hash);
+    }
+
     /// Loads the texts of many sources (those not cached yet) concurrently.
     pub async fn get_many(
         &self,

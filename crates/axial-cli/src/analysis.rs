@@ -250,6 +250,9 @@ pub enum ReportCmd {
         out: PathBuf,
         /// Quote only segments linked from a memo
         #[arg(long)]
+        linked_only: bool,
+        /// Quote only quotes approved (or amended) in member checking
+        #[arg(long)]
         approved_only: bool,
         /// Quotes per code
         #[arg(long, default_value_t = 3)]
@@ -924,6 +927,7 @@ async fn report(app: &App, p: &Project, r: &ReportCmd, json: bool) -> anyhow::Re
             codes,
             format,
             out,
+            linked_only,
             approved_only,
             quotes,
             label_by,
@@ -934,7 +938,8 @@ async fn report(app: &App, p: &Project, r: &ReportCmd, json: bool) -> anyhow::Re
                     p,
                     &ThemeReportRequest {
                         codes: codes.clone(),
-                        approved_only: *approved_only,
+                        approved_only: *linked_only,
+                        approved_quotes_only: *approved_only,
                         quotes_per_code: *quotes,
                         label_by: label_by.clone(),
                     },

@@ -24,6 +24,9 @@ pub struct Cli {
     /// Never colour the output
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// How many daily automatic backups of a SQLite database to keep (default 7)
+    #[arg(long, global = true, env = "AXIAL_KEEP_BACKUPS", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_backups: Option<u32>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -62,16 +65,30 @@ pub enum Command {
     Uncode(UncodeArgs),
     /// Every coded segment of a code, with attribution
     Segments(SegmentsArgs),
+    /// Every coding of the project with its coder (ids and code-point spans)
+    Codings(crate::codings::CodingsArgs),
     /// Memos
     #[command(subcommand)]
     Memo(MemoCmd),
     /// Typed relations between codes and the relation network
     #[command(subcommand)]
     Relation(crate::relations::RelationCmd),
+    /// Properties of categories, their dimensions, and segments placed on them
+    #[command(subcommand)]
+    Property(crate::properties::PropertyCmd),
+    /// Pseudonymise sources: propose identifiers, replace them, keep the encrypted key file
+    #[command(subcommand)]
+    Pseudonymise(crate::pseudonymise::PseudonymiseCmd),
     /// Search all sources
     Search(SearchArgs),
     /// The change log of the project
     History(HistoryArgs),
+    /// The audit trail: every change with its author, time and changed fields (text, --json or --csv FILE)
+    Audit(crate::audit::AuditArgs),
+    /// Back up the SQLite database (`backup list` lists the backups)
+    Backup(crate::backup::BackupArgs),
+    /// Replace the SQLite database with a backup, after checking it (the current one is saved first)
+    Restore(crate::backup::RestoreArgs),
     /// Revert your last change
     Undo,
     /// Re-apply the change your last undo reverted
@@ -81,12 +98,30 @@ pub enum Command {
     /// Build the built-in demo study (idempotent)
     Demo(DemoArgs),
     /// Serve the browser workspace and the HTTP API
+    ///
+    /// Without user accounts the server acts as the local user and listens on
+    /// loopback addresses only. Once an account exists (`axial user add`),
+    /// everyone signs in and the server may listen on other addresses; TLS
+    /// then belongs to a reverse proxy in front of it (Caddy, nginx), which
+    /// should send `X-Forwarded-Proto: https` so the session cookie is marked
+    /// Secure.
     Serve(ServeArgs),
+    /// User accounts: add, list, set a password (turns sign-in on)
+    #[command(subcommand)]
+    User(crate::users::UserCmd),
+    /// Project members and their roles (owner, coder, viewer)
+    #[command(subcommand)]
+    Member(crate::users::MemberCmd),
     /// Analyses and reports: matrix, cooccurrence, query, negative, saturation, agreement, words, kwic, report
     #[command(flatten)]
     Analysis(crate::analysis::AnalysisCmd),
+    /// The participant register, study details, sampling, quotes and member checking
+    #[command(flatten)]
+    Register(crate::participants::RegisterCmd),
     /// Time import, search, retrieval and coding on a synthetic corpus (in a temporary database)
     Bench(BenchArgs),
+    /// Copy a whole database (SQLite or PostgreSQL) into an empty one and verify the copy
+    Migrate(crate::migrate::MigrateArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -307,6 +342,14 @@ pub enum CodeCmd {
     },
     /// Apply a code to a span, lines, or regex matches
     Apply(ApplyArgs),
+    /// The story of a code from the change log: created, renamed, moved, merged, split, deleted, undone
+    #[command(alias = "genealogy")]
+    History {
+        /// The code (name, path or id; a deleted code by its last name)
+        code: String,
+    },
+    /// Move some codings of a code to a new code beside it
+    Split(crate::audit::SplitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -436,7 +479,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (loopback only until accounts exist)
+    /// Address to listen on (loopback only until accounts exist; put a TLS reverse proxy in front for other machines)
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub addr: std::net::SocketAddr,
     /// Open the workspace in the default browser

@@ -67,8 +67,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         crate::bench::run(a, cli.json).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    let store = crate::db::open(cli.db.as_deref()).await?;
-    let app = App::new(store);
+    if let Command::Migrate(a) = &cli.command {
+        crate::migrate::run(a, cli.json).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &cli.command {
+        Command::Backup(a) => {
+            crate::backup::backup(cli.db.as_deref(), a, cli.json).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Restore(a) => return crate::backup::restore(cli.db.as_deref(), a, cli.json).await,
+        _ => {}
+    }
+    let policy = crate::db::AutoBackupPolicy::from_env(cli.keep_backups);
+    let store = crate::db::open_for_work(cli.db.as_deref(), policy).await?;
+    let app = crate::pseudonymise::with_key_dir(App::new(store), cli.db.as_deref());
+    let app = crate::backup::with_backup_folder(app, cli.db.as_deref());
     let result = dispatch(&cli, &app).await;
     app.store().close().await;
     result
@@ -178,6 +192,9 @@ async fn dispatch(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        Command::Codings(a) => {
+            crate::codings::run(&app, &actor, &project(&app).await?, a, json).await?
+        }
         Command::Segments(a) => {
             let p = project(&app).await?;
             let code = app.find_code(&p, &a.code).await?;
@@ -237,6 +254,13 @@ async fn dispatch(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
         Command::Memo(cmd) => memo_cmd(&app, &actor, &project(&app).await?, cmd, json).await?,
         Command::Relation(cmd) => {
             crate::relations::run(&app, &actor, &project(&app).await?, cmd, json).await?
+        }
+        Command::Property(cmd) => {
+            crate::properties::run(&app, &actor, &project(&app).await?, cmd, json).await?
+        }
+        Command::Pseudonymise(cmd) => {
+            let p = project(&app).await?;
+            crate::pseudonymise::run(&app, &actor, &p, cli.db.as_deref(), cmd, json).await?
         }
         Command::Search(a) => {
             let p = project(&app).await?;
@@ -352,10 +376,20 @@ async fn dispatch(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Bench(_) => unreachable!("handled before the database is opened"),
+        Command::Audit(a) => crate::audit::audit(&app, &project(&app).await?, a, json).await?,
+        Command::Bench(_) | Command::Migrate(_) | Command::Backup(_) | Command::Restore(_) => {
+            unreachable!("handled before the database is opened")
+        }
         Command::Serve(a) => serve(&app, a, None).await?,
+        Command::User(cmd) => crate::users::user(&app, &actor, cmd, json).await?,
+        Command::Member(cmd) => {
+            crate::users::member(&app, &actor, &project(&app).await?, cmd, json).await?
+        }
         Command::Analysis(cmd) => {
             crate::analysis::run(&app, &actor, &project(&app).await?, cmd, json).await?
+        }
+        Command::Register(cmd) => {
+            crate::participants::run(&app, &actor, &project(&app).await?, cmd, json).await?
         }
         Command::Demo(a) => {
             let quiet = json;
@@ -907,6 +941,8 @@ async fn code_cmd(
                 );
             }
         }
+        CodeCmd::History { code } => crate::audit::genealogy(app, p, code, json).await?,
+        CodeCmd::Split(a) => crate::audit::split(app, actor, p, a, json).await?,
         CodeCmd::Apply(a) => {
             let code = app.find_code(p, &a.code).await?;
             let sources = if a.all_sources {
@@ -1082,7 +1118,7 @@ async fn memo_cmd(
 /// Serves the workspace until Ctrl+C.
 async fn serve(app: &App, a: &ServeArgs, project: Option<&Project>) -> anyhow::Result<()> {
     let cfg = axial_server::ServerConfig::default();
-    axial_server::check_bind_address(&a.addr, &cfg).map_err(|e| anyhow!(e))?;
+    axial_server::check_bind_address(&a.addr, app.accounts_on().await?).map_err(|e| anyhow!(e))?;
     let listener = tokio::net::TcpListener::bind(a.addr)
         .await
         .with_context(|| format!("cannot listen on {}: is another program (or another `axial serve`) using it? try --addr 127.0.0.1:0", a.addr))?;

@@ -8,14 +8,22 @@ use clap::Parser;
 
 mod analysis;
 mod args;
+mod audit;
+mod backup;
 mod bench;
+mod codings;
 mod commands;
 mod db;
 mod exchange;
 mod import;
+mod migrate;
 mod output;
+mod participants;
+mod properties;
+mod pseudonymise;
 mod relations;
 mod show;
+mod users;
 
 fn main() -> ExitCode {
     restore_sigpipe();

@@ -115,13 +115,14 @@ fn demo_round_trips_through_a_fresh_database() {
     env.ok(&["export", "qdpx", "a.qdpx"]);
     let first = exported_qde(&env, "a.qdpx");
 
-    let out = env.ok(&["--db", "other.db", "import-project", "a.qdpx"]);
+    let other = env.second_db("other.db");
+    let out = env.ok(&["--db", &other, "import-project", "a.qdpx"]);
     assert!(out.contains("loss report:"), "{out}");
     assert!(out.contains("nothing was left out"), "{out}");
-    env.ok(&["--db", "other.db", "export", "qdpx", "b.qdpx"]);
+    env.ok(&["--db", &other, "export", "qdpx", "b.qdpx"]);
     let second = exported_qde(&env, "b.qdpx");
 
-    assert_eq!(counts(&env, "axial.db"), counts(&env, "other.db"));
+    assert_eq!(counts(&env, &env.db()), counts(&env, &other));
     assert_eq!(canonical(&first), canonical(&second));
     // Source texts travel byte for byte.
     let src = first
@@ -135,7 +136,7 @@ fn demo_round_trips_through_a_fresh_database() {
     );
 
     // The whole import is one change: one undo removes it.
-    let history = env.json(&["--db", "other.db", "history"]);
+    let history = env.json(&["--db", &other, "history"]);
     assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
 }
 
@@ -166,18 +167,20 @@ fn codebook_exports_validate_and_merge() {
     validate(&env.file("codes.qdc"), "Codebook.xsd");
     let demo_codes = env.json(&["stats"])["codes"].as_u64().expect("codes");
 
-    env.ok(&["--db", "cb.db", "project", "new", "fresh"]);
-    let dry = env.json(&["--db", "cb.db", "import-codebook", "codes.qdc", "--dry-run"]);
+    let cb = env.second_db("cb.db");
+    let cb = cb.as_str();
+    env.ok(&["--db", cb, "project", "new", "fresh"]);
+    let dry = env.json(&["--db", cb, "import-codebook", "codes.qdc", "--dry-run"]);
     assert_eq!(dry["codes_added"].as_u64(), Some(demo_codes));
-    assert_eq!(env.json(&["--db", "cb.db", "stats"])["codes"], 0);
+    assert_eq!(env.json(&["--db", cb, "stats"])["codes"], 0);
 
-    let out = env.ok(&["--db", "cb.db", "import-codebook", "codes.qdc"]);
+    let out = env.ok(&["--db", cb, "import-codebook", "codes.qdc"]);
     assert!(out.contains(&format!("{demo_codes} codes added")), "{out}");
-    let again = env.json(&["--db", "cb.db", "import-codebook", "codes.qdc"]);
+    let again = env.json(&["--db", cb, "import-codebook", "codes.qdc"]);
     assert_eq!(again["codes_added"], 0);
     assert_eq!(again["codes_kept"].as_u64(), Some(demo_codes));
     assert_eq!(
-        env.json(&["--db", "cb.db", "stats"])["codes"].as_u64(),
+        env.json(&["--db", cb, "stats"])["codes"].as_u64(),
         Some(demo_codes)
     );
 
@@ -186,7 +189,7 @@ fn codebook_exports_validate_and_merge() {
         "name,parent,description,colour\nTrust,,how far people rely on each other,#336699\nErosion of trust,Trust,,\n",
     )
     .expect("write csv");
-    let r = env.json(&["--db", "cb.db", "import-codebook", "codes.csv"]);
+    let r = env.json(&["--db", cb, "import-codebook", "codes.csv"]);
     assert_eq!(r["codes_added"], 2, "{r}");
 }
 
@@ -231,7 +234,7 @@ fn zip_slip_archive(env: &Env) -> PathBuf {
 fn hostile_archives_and_dry_runs_change_nothing() {
     let env = Env::new();
     env.ok(&["demo"]);
-    let before = (env.json(&["project", "list"]), counts(&env, "axial.db"));
+    let before = (env.json(&["project", "list"]), counts(&env, &env.db()));
 
     let evil = zip_slip_archive(&env);
     let err = env.fails(&["import-project", evil.to_str().expect("UTF-8 path")]);
@@ -257,7 +260,7 @@ fn hostile_archives_and_dry_runs_change_nothing() {
     );
     assert!(out.contains("nothing was written"), "{out}");
 
-    let after = (env.json(&["project", "list"]), counts(&env, "axial.db"));
+    let after = (env.json(&["project", "list"]), counts(&env, &env.db()));
     assert_eq!(before, after);
     let history = env.json(&["history", "--limit", "1000"]);
     assert!(

@@ -14,6 +14,7 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("axial-store-postgres", vec!["axial-core", "axial-store"]),
         ("axial-formats", vec!["axial-core"]),
         ("axial-analysis", vec!["axial-core"]),
+        ("axial-privacy", vec![]),
         (
             "axial-app",
             vec![
@@ -22,6 +23,7 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
                 "axial-formats",
                 "axial-analysis",
                 "axial-demo",
+                "axial-privacy",
             ],
         ),
         (

@@ -4,7 +4,9 @@
 //! and stops when its standard input closes (or on Ctrl+C).
 //!
 //! `--big` adds a generated 300,000-character transcript with 2,000 codings
-//! (project "Long transcript") for scrolling tests.
+//! (project "Long transcript") for scrolling tests. `--accounts` turns
+//! sign-in on: "owner" (an administrator, owner of the demo) and "viewer"
+//! (a viewer of it), both with the password "browser test password".
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -24,8 +26,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if big {
         add_long_transcript(&app).await?;
     }
+    if std::env::args().any(|a| a == "--accounts") {
+        add_accounts(&app).await?;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    println!("AXIAL_DB={}", db.display());
     println!("AXIAL_URL=http://{addr}");
     std::io::stdout().flush()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -42,6 +48,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     serve(listener, app, ServerConfig::default(), shutdown).await?;
     drop(dir);
+    Ok(())
+}
+
+/// Two accounts and their roles in the demo study.
+async fn add_accounts(app: &App) -> Result<(), Box<dyn std::error::Error>> {
+    let setup = app.local_user("researcher").await?;
+    let demo = app
+        .resolve_project(Some("Quality in primary care (demo)"))
+        .await?;
+    for (name, admin, role) in [
+        ("owner", true, axial_app::MemberRole::Owner),
+        ("viewer", false, axial_app::MemberRole::Viewer),
+    ] {
+        app.create_account(&setup, name, None, "browser test password", admin)
+            .await?;
+        let user = app.find_user(name).await?;
+        app.set_member(&setup, &demo, &user, role).await?;
+    }
     Ok(())
 }
 

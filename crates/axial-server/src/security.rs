@@ -5,14 +5,17 @@
 //!   `GET /api/v1/session`, which other sites cannot read), and when the
 //!   browser says where it came from (`Origin`, `Sec-Fetch-Site`) that must
 //!   be this server.
-//! - DNS rebinding: while the server is loopback-only, a `Host` header that
-//!   is not a loopback name is refused, so a hostile page cannot pose as
-//!   same-origin through a DNS name pointing at 127.0.0.1.
+//! - DNS rebinding: while no account exists (the server is loopback-only),
+//!   a `Host` header that is not a loopback name is refused, so a hostile
+//!   page cannot pose as same-origin through a DNS name pointing at
+//!   127.0.0.1. With accounts every request needs a session cookie, which
+//!   such a page does not have, and the server may sit behind a proxy.
 //! - A strict Content-Security-Policy (no inline script, no plugins, no
 //!   framing), `nosniff`, no referrer; API responses are not cached.
 //! - Request bodies are limited (JSON 2 MiB; uploads set their own limit).
 //!
-//! Authentication is not here: there are no accounts yet.
+//! Who the caller is and what they may do is decided in `auth.rs`; this
+//! guard runs first and tells it whether accounts exist.
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
@@ -20,6 +23,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
+use crate::auth::AccountsOn;
 use crate::{ApiError, AppState};
 
 /// The header carrying the CSRF token.
@@ -48,17 +52,27 @@ pub fn wrap(router: Router, state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
 }
 
-async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
-    if let Err(e) = check_request(&state, req.method(), req.headers()) {
+    let accounts = match state.accounts_on().await {
+        Ok(on) => on,
+        Err(e) => return with_headers(e.into_response(), true),
+    };
+    if let Err(e) = check_request(&state, accounts, req.method(), req.headers()) {
         return with_headers(e.into_response(), true);
     }
+    req.extensions_mut().insert(AccountsOn(accounts));
     with_headers(next.run(req).await, is_api)
 }
 
-fn check_request(state: &AppState, method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
+fn check_request(
+    state: &AppState,
+    accounts: bool,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    if !state.cfg.allow_non_loopback {
+    if !accounts && !state.cfg.allow_non_loopback {
         if let Some(h) = host {
             if !is_loopback_host(h) {
                 return Err(ApiError::forbidden(
@@ -93,13 +107,26 @@ fn check_request(state: &AppState, method: &Method, headers: &HeaderMap) -> Resu
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !constant_time_eq(token.as_bytes(), state.csrf.as_bytes()) {
+    let of_session = crate::auth::cookie_token(headers).map(|t| session_csrf(&t));
+    let good = constant_time_eq(token.as_bytes(), state.csrf.as_bytes())
+        || of_session.is_some_and(|t| constant_time_eq(token.as_bytes(), t.as_bytes()));
+    if !good {
         return Err(ApiError::forbidden(
             "csrf",
             "missing or wrong X-Axial-CSRF header; reload the page to get a fresh token (GET /api/v1/session)",
         ));
     }
     Ok(())
+}
+
+/// The CSRF token of a signed-in browser, derived from its session token:
+/// every server process on the same database computes the same one, so a
+/// browser keeps working when another process (or a restarted one) answers.
+/// A page on another site can read neither the cookie nor this token.
+pub(crate) fn session_csrf(session_token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(format!("axial-csrf\0{session_token}").as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -43,6 +43,29 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("js/exchange.js", JS, include_bytes!("../ui/js/exchange.js")),
     ("js/analysis.js", JS, include_bytes!("../ui/js/analysis.js")),
     ("js/network.js", JS, include_bytes!("../ui/js/network.js")),
+    (
+        "js/participants.js",
+        JS,
+        include_bytes!("../ui/js/participants.js"),
+    ),
+    ("js/audit.js", JS, include_bytes!("../ui/js/audit.js")),
+    (
+        "js/pseudonymise.js",
+        JS,
+        include_bytes!("../ui/js/pseudonymise.js"),
+    ),
+    (
+        "js/properties.js",
+        JS,
+        include_bytes!("../ui/js/properties.js"),
+    ),
+    ("js/live.js", JS, include_bytes!("../ui/js/live.js")),
+    ("js/login.js", JS, include_bytes!("../ui/js/login.js")),
+    (
+        "login.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../ui/login.css"),
+    ),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

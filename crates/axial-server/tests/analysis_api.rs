@@ -3,11 +3,10 @@
 //! inter-coder agreement, queries saved and re-run, negative cases,
 //! co-occurrence, words/KWIC and report downloads.
 
-use std::sync::Arc;
+mod common;
 
 use axial_app::App;
 use axial_server::{router, ServerConfig};
-use axial_store_sqlite::SqliteStore;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -26,10 +25,8 @@ struct Env {
 async fn demo() -> Env {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("demo.db");
-    let store = SqliteStore::open(&db.display().to_string())
-        .await
-        .expect("open sqlite");
-    let app = App::new(Arc::new(store));
+    let store = common::open_store(&db.display().to_string()).await;
+    let app = App::new(store);
     let (project, _) = app.build_demo(&|_| {}).await.expect("demo builds");
     let mut e = Env {
         router: router(app, ServerConfig::default()),

@@ -2,11 +2,10 @@
 //! fresh SQLite database in a temporary directory, plus a few end-to-end
 //! requests over a real socket on 127.0.0.1:0.
 
-use std::sync::Arc;
+mod common;
 
 use axial_app::App;
 use axial_server::{router, serve, ServerConfig};
-use axial_store_sqlite::SqliteStore;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -25,10 +24,8 @@ struct Env {
 async fn env() -> Env {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("api.db");
-    let store = SqliteStore::open(&db.display().to_string())
-        .await
-        .expect("open sqlite");
-    let router = router(App::new(Arc::new(store)), ServerConfig::default());
+    let store = common::open_store(&db.display().to_string()).await;
+    let router = router(App::new(store), ServerConfig::default());
     let mut e = Env {
         router,
         csrf: String::new(),
@@ -46,10 +43,8 @@ async fn env() -> Env {
 async fn demo_env() -> (Env, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("demo.db");
-    let store = SqliteStore::open(&db.display().to_string())
-        .await
-        .expect("open sqlite");
-    let app = App::new(Arc::new(store));
+    let store = common::open_store(&db.display().to_string()).await;
+    let app = App::new(store);
     let (project, _) = app.build_demo(&|_| {}).await.expect("demo builds");
     let router = router(app, ServerConfig::default());
     let mut e = Env {
@@ -892,10 +887,8 @@ async fn http(
 #[tokio::test]
 async fn serves_over_a_real_socket_until_shutdown() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(&dir.path().join("e2e.db").display().to_string())
-        .await
-        .expect("sqlite");
-    let app = App::new(Arc::new(store));
+    let store = common::open_store(&dir.path().join("e2e.db").display().to_string()).await;
+    let app = App::new(store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -944,19 +937,12 @@ async fn serves_over_a_real_socket_until_shutdown() {
 #[tokio::test]
 async fn refuses_to_serve_on_a_public_address() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(&dir.path().join("x.db").display().to_string())
-        .await
-        .expect("sqlite");
+    let store = common::open_store(&dir.path().join("x.db").display().to_string()).await;
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0")
         .await
         .expect("bind");
-    let err = serve(
-        listener,
-        App::new(Arc::new(store)),
-        ServerConfig::default(),
-        async {},
-    )
-    .await
-    .expect_err("refused");
+    let err = serve(listener, App::new(store), ServerConfig::default(), async {})
+        .await
+        .expect_err("refused");
     assert!(err.to_string().contains("no user accounts"), "{err}");
 }

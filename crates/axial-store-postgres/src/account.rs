@@ -34,6 +34,24 @@ pub(crate) async fn account(
     }))
 }
 
+pub(crate) async fn accounts(conn: &mut PgConnection) -> Result<Vec<Account>, Fault> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT user_id FROM accounts ORDER BY user_id")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let d = Decoder {
+            table: "accounts",
+            id: &id,
+        };
+        let user = UserId::from_uuid(d.guid("user_id", &id)?);
+        if let Some(a) = account(conn, user).await? {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) async fn account_count(conn: &mut PgConnection) -> Result<u64, Fault> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
         .fetch_one(&mut *conn)

@@ -45,7 +45,9 @@ use axial_core::{
     Memo, MemoId, Project, ProjectId, Record, RecordId, RecordKind, Session, Set, Source, SourceId,
     User, UserId, Variable, VariableValue,
 };
-use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, Store, StoreError};
+use axial_store::{
+    CodingFilter, DatabaseDump, HistoryQuery, ProjectCounts, ProjectSnapshot, Store, StoreError,
+};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres};
@@ -84,9 +86,18 @@ impl Default for PgOptions {
     }
 }
 
+/// Wake-up callbacks registered through [`Store::subscribe`].
+type Wakers = Arc<std::sync::Mutex<Vec<Arc<dyn Fn() + Send + Sync>>>>;
+
+/// The NOTIFY channel every commit signals on (payload: its sequence number).
+pub(crate) const CHANGES_CHANNEL: &str = "axial_changes";
+
 /// A [`Store`] backed by one PostgreSQL database.
 pub struct PgStore {
     pool: PgPool,
+    /// Wake-up callbacks of [`Store::subscribe`], fed by one LISTEN task.
+    listeners: Wakers,
+    listening: std::sync::atomic::AtomicBool,
     retries: u32,
     /// How errors name the database: "PostgreSQL at host:port, database d".
     place: String,
@@ -151,6 +162,8 @@ impl PgStore {
             .connect_lazy_with(connect);
         Ok(PgStore {
             pool,
+            listeners: Default::default(),
+            listening: Default::default(),
             retries: options.retries,
             place,
         })
@@ -175,6 +188,59 @@ impl PgStore {
 
     fn fail(&self, f: error::Fault) -> StoreError {
         f.into_store(&self.place)
+    }
+}
+
+/// Listens for commit notifications and wakes every subscriber; after a
+/// lost connection it reconnects with a growing pause (up to 5 s) and wakes
+/// everyone once it is back, since notifications sent meanwhile are lost.
+async fn listen(pool: PgPool, listeners: Wakers) {
+    let wake_all = || {
+        let all = listeners
+            .lock()
+            .expect("listener list lock is never poisoned")
+            .clone();
+        for w in all {
+            w();
+        }
+    };
+    let mut pause = Duration::from_millis(100);
+    loop {
+        if pool.is_closed() {
+            return;
+        }
+        let listener = async {
+            let mut l = sqlx::postgres::PgListener::connect_with(&pool).await?;
+            l.listen(CHANGES_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(l)
+        }
+        .await;
+        match listener {
+            Ok(mut l) => {
+                pause = Duration::from_millis(100);
+                wake_all();
+                while let Ok(Some(_)) = l.try_recv().await {
+                    wake_all();
+                }
+                if pool.is_closed() {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing_free_log(&e);
+            }
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// The crate has no logger; a lost listener is not an error anyone must act
+/// on (the server polls as a fallback), so it is only noted on stderr when
+/// `AXIAL_DEBUG` is set.
+fn tracing_free_log(e: &sqlx::Error) {
+    if std::env::var_os("AXIAL_DEBUG").is_some() {
+        eprintln!("axial: change notifications unavailable for now: {e}");
     }
 }
 
@@ -354,6 +420,44 @@ impl Store for PgStore {
             .await
             .map_err(|f| self.fail(f))
     }
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let mut conn = self.conn().await?;
+        account::accounts(&mut conn).await.map_err(|f| self.fail(f))
+    }
+    async fn text_hashes(&self) -> Result<Vec<ContentHash>, StoreError> {
+        read!(self, text_hashes())
+    }
+    async fn log_after(&self, after: ChangeSeq, limit: u32) -> Result<Vec<Change>, StoreError> {
+        read!(self, log_after(after, limit))
+    }
+    async fn load_dump(&self, dump: &DatabaseDump) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| error::map(e, &self.place))?;
+        match write::load_dump(&mut tx, dump).await {
+            Ok(()) => tx.commit().await.map_err(|e| error::map(e, &self.place)),
+            Err(f) => {
+                let _ = tx.rollback().await;
+                Err(self.fail(f))
+            }
+        }
+    }
+    fn subscribe(&self, wake: Arc<dyn Fn() + Send + Sync>) -> bool {
+        self.listeners
+            .lock()
+            .expect("listener list lock is never poisoned")
+            .push(wake);
+        if !self
+            .listening
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            tokio::spawn(listen(self.pool.clone(), self.listeners.clone()));
+        }
+        true
+    }
+
     async fn account_count(&self) -> Result<u64, StoreError> {
         let mut conn = self.conn().await?;
         account::account_count(&mut conn)

@@ -484,6 +484,37 @@ pub(crate) async fn history(
         .collect::<Result<_, _>>()?)
 }
 
+/// The hashes of every stored text.
+pub(crate) async fn text_hashes(conn: &mut PgConnection) -> Result<Vec<ContentHash>, Fault> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT hash FROM source_texts ORDER BY hash")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|h| {
+            h.parse::<ContentHash>()
+                .map_err(|e| corrupt("source_texts", h, format!("column hash: {e}")).into())
+        })
+        .collect()
+}
+
+/// Logged changes after `after`, oldest first.
+pub(crate) async fn log_after(
+    conn: &mut PgConnection,
+    after: ChangeSeq,
+    limit: u32,
+) -> Result<Vec<Change>, Fault> {
+    let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2");
+    let rows: Vec<ChangeRow> = sqlx::query_as(&sql)
+        .bind(after.0)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(ChangeRow::decode)
+        .collect::<Result<_, _>>()?)
+}
+
 /// Every logged change of a project, oldest first, locked for a scrub.
 pub(crate) async fn project_changes_for_update(
     conn: &mut PgConnection,

@@ -85,16 +85,7 @@ async fn guarded(conn: &mut PgConnection, q: Q<'_>) -> Result<Result<u64, sqlx::
 /// Applies `cs` and appends it to the log; the caller commits or rolls back.
 pub(crate) async fn commit(conn: &mut PgConnection, cs: &ChangeSet) -> Result<Change, Fault> {
     store_texts(conn, &cs.texts).await?;
-    let mut rest = &cs.ops[..];
-    while !rest.is_empty() {
-        let n = batchable_run(rest);
-        if n >= 2 {
-            apply_batch(conn, &rest[..n]).await?;
-        } else {
-            apply(conn, &rest[0]).await?;
-        }
-        rest = &rest[n.max(1)..];
-    }
+    apply_ops(conn, &cs.ops).await?;
     let at = axial_core::now();
     let mut change = Change {
         seq: ChangeSeq(0),
@@ -132,6 +123,78 @@ pub(crate) async fn commit(conn: &mut PgConnection, cs: &ChangeSet) -> Result<Ch
     }
     change.seq = seq;
     Ok(change)
+}
+
+/// Applies ops in order, running like inserts and deletes as multi-row
+/// statements.
+async fn apply_ops(conn: &mut PgConnection, ops: &[Op]) -> Result<(), Fault> {
+    let mut rest = ops;
+    while !rest.is_empty() {
+        let n = batchable_run(rest);
+        if n >= 2 {
+            apply_batch(conn, &rest[..n]).await?;
+        } else {
+            apply(conn, &rest[0]).await?;
+        }
+        rest = &rest[n.max(1)..];
+    }
+    Ok(())
+}
+
+/// Loads a whole database dump into an empty database (the caller owns
+/// the transaction).
+pub(crate) async fn load_dump(
+    conn: &mut PgConnection,
+    dump: &axial_store::DatabaseDump,
+) -> Result<(), Fault> {
+    let used: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM projects) \
+         + (SELECT COUNT(*) FROM changes)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if used > 0 {
+        return Err(StoreError::Constraint {
+            message: "the target database is not empty; copy into a new, empty database".into(),
+        }
+        .into());
+    }
+    store_texts(conn, &dump.texts).await?;
+    apply_ops(conn, &dump.inserts()).await?;
+    for a in &dump.accounts {
+        crate::account::put_account(conn, a).await?;
+    }
+    for c in &dump.log {
+        insert_logged(conn, c).await?;
+    }
+    // Later commits continue after the highest loaded sequence number.
+    sqlx::query(
+        "SELECT setval(pg_get_serial_sequence('changes', 'seq'), \
+         GREATEST((SELECT MAX(seq) FROM changes), 1), (SELECT MAX(seq) FROM changes) IS NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a logged change as it is, keeping its sequence number.
+async fn insert_logged(conn: &mut PgConnection, c: &Change) -> Result<(), Fault> {
+    sqlx::query(
+        "INSERT INTO changes (seq, project, author, at, action, summary, ops, reverts, reverted_by) \
+         OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
+    )
+    .bind(c.seq.0)
+    .bind(c.project.map(|p| p.to_string()))
+    .bind(c.author.to_string())
+    .bind(codec::micros(c.at)?)
+    .bind(c.action.as_str())
+    .bind(&c.summary)
+    .bind(codec::json("the change's ops", &c.ops)?)
+    .bind(c.reverts.map(|s| s.0))
+    .bind(c.reverted_by.map(|s| s.0))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Rewrites the project's logged changes through `scrub`, keeping seq,
@@ -219,6 +282,12 @@ async fn append_log(
     .bind(reverts.map(|s| s.0))
     .fetch_one(&mut *conn)
     .await?;
+    // Delivered to listeners when (and only if) the transaction commits.
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(crate::CHANGES_CHANNEL)
+        .bind(seq.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(ChangeSeq(seq))
 }
 

@@ -30,8 +30,9 @@
 //! # Layout
 //! `table` maps entities onto tables (columns, encoding, private `…Row`
 //! types), `write` applies change sets, `read` holds the queries, `codec`
-//! the column encodings, `error` the mapping of SQLite errors, and
-//! `location` the sync-folder and network-filesystem check.
+//! the column encodings, `error` the mapping of SQLite errors,
+//! `location` the sync-folder and network-filesystem check, `backup` the
+//! online backup, and `restore` checking a backup and swapping it in.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -44,7 +45,9 @@ use axial_core::{
     Memo, MemoId, Project, ProjectId, Record, RecordId, RecordKind, Session, Set, Source, SourceId,
     User, UserId, Variable, VariableValue,
 };
-use axial_store::{CodingFilter, HistoryQuery, ProjectCounts, ProjectSnapshot, Store, StoreError};
+use axial_store::{
+    CodingFilter, DatabaseDump, HistoryQuery, ProjectCounts, ProjectSnapshot, Store, StoreError,
+};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -59,10 +62,12 @@ mod error;
 mod location;
 pub mod migrate;
 mod read;
+mod restore;
 mod table;
 mod write;
 
 pub use location::location_warning;
+pub use restore::{ProjectHoldings, VerifyReport};
 
 /// Tuning for [`SqliteStore::open_with`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +168,10 @@ impl SqliteStore {
             SqlitePoolOptions::new().max_connections(options.max_connections.max(1))
         }
         .acquire_timeout(options.busy_timeout.max(Duration::from_secs(30)))
+        // A local SQLite connection does not go stale like a network one; a
+        // ping before every acquire would double the round trips to the
+        // connection's worker thread for every read and every commit.
+        .test_before_acquire(false)
         .connect_with(connect)
         .await
         .map_err(|e| error::map(e, &place))?;
@@ -181,6 +190,24 @@ impl SqliteStore {
                 .map_err(|f| f.into_store(&store.place))?;
         }
         Ok(store)
+    }
+
+    /// Checks a database file (a backup) read-only: integrity, schema
+    /// version, and what each project holds. Fails with `NewerSchema` for a
+    /// file from a newer Axial and `Corrupt` for one that is not Axial's.
+    pub async fn verify(path: &Path) -> Result<VerifyReport, StoreError> {
+        restore::verify(path).await
+    }
+
+    /// Replaces the database file `target` with a copy of `with`, saving the
+    /// current one to `previous` first; refuses with `Locked` while anything
+    /// has `target` open. Returns whether a previous database was saved.
+    pub async fn replace_database(
+        target: &Path,
+        with: &Path,
+        previous: &Path,
+    ) -> Result<bool, StoreError> {
+        restore::replace(target, with, previous).await
     }
 
     /// The database file, or `None` for an in-memory database.
@@ -412,6 +439,31 @@ impl Store for SqliteStore {
         account::account(&mut conn, user)
             .await
             .map_err(|f| self.fail(f))
+    }
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let mut conn = self.conn().await?;
+        account::accounts(&mut conn).await.map_err(|f| self.fail(f))
+    }
+    async fn text_hashes(&self) -> Result<Vec<ContentHash>, StoreError> {
+        read!(self, text_hashes())
+    }
+    async fn log_after(&self, after: ChangeSeq, limit: u32) -> Result<Vec<Change>, StoreError> {
+        read!(self, log_after(after, limit))
+    }
+    async fn load_dump(&self, dump: &DatabaseDump) -> Result<(), StoreError> {
+        let _gate = self.write_gate.lock().await;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| error::map(e, &self.place))?;
+        match write::load_dump(&mut tx, dump).await {
+            Ok(()) => tx.commit().await.map_err(|e| error::map(e, &self.place)),
+            Err(f) => {
+                let _ = tx.rollback().await;
+                Err(self.fail(f))
+            }
+        }
     }
     async fn account_count(&self) -> Result<u64, StoreError> {
         let mut conn = self.conn().await?;

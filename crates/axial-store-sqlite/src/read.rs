@@ -600,6 +600,37 @@ pub(crate) async fn history(
         .collect::<Result<_, _>>()?)
 }
 
+/// The hashes of every stored text.
+pub(crate) async fn text_hashes(conn: &mut SqliteConnection) -> Result<Vec<ContentHash>, Fault> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT hash FROM source_texts ORDER BY hash")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|h| {
+            h.parse::<ContentHash>()
+                .map_err(|e| corrupt("source_texts", h, format!("column hash: {e}")).into())
+        })
+        .collect()
+}
+
+/// Logged changes after `after`, oldest first.
+pub(crate) async fn log_after(
+    conn: &mut SqliteConnection,
+    after: ChangeSeq,
+    limit: u32,
+) -> Result<Vec<Change>, Fault> {
+    let sql = format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE seq > ? ORDER BY seq LIMIT ?");
+    let rows: Vec<ChangeRow> = sqlx::query_as(&sql)
+        .bind(after.0)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(ChangeRow::decode)
+        .collect::<Result<_, _>>()?)
+}
+
 /// Every logged change of a project, oldest first (for a scrub).
 pub(crate) async fn project_changes(
     conn: &mut SqliteConnection,

@@ -41,16 +41,7 @@ fn bind(q: Q<'_>, v: Val) -> Q<'_> {
 /// Applies `cs` and appends it to the log; the caller commits or rolls back.
 pub(crate) async fn commit(conn: &mut SqliteConnection, cs: &ChangeSet) -> Result<Change, Fault> {
     store_texts(conn, &cs.texts).await?;
-    let mut rest = &cs.ops[..];
-    while !rest.is_empty() {
-        let n = batchable_run(rest);
-        if n >= 2 {
-            apply_batch(conn, &rest[..n]).await?;
-        } else {
-            apply(conn, &rest[0]).await?;
-        }
-        rest = &rest[n.max(1)..];
-    }
+    apply_ops(conn, &cs.ops).await?;
     let at = axial_core::now();
     let mut change = Change {
         seq: ChangeSeq(0),
@@ -88,6 +79,72 @@ pub(crate) async fn commit(conn: &mut SqliteConnection, cs: &ChangeSet) -> Resul
     }
     change.seq = seq;
     Ok(change)
+}
+
+/// Applies ops in order, running like inserts and deletes as multi-row
+/// statements.
+async fn apply_ops(conn: &mut SqliteConnection, ops: &[Op]) -> Result<(), Fault> {
+    let mut rest = ops;
+    while !rest.is_empty() {
+        let n = batchable_run(rest);
+        if n >= 2 {
+            apply_batch(conn, &rest[..n]).await?;
+        } else {
+            apply(conn, &rest[0]).await?;
+        }
+        rest = &rest[n.max(1)..];
+    }
+    Ok(())
+}
+
+/// Loads a whole database dump into an empty database (the caller owns
+/// the transaction).
+pub(crate) async fn load_dump(
+    conn: &mut SqliteConnection,
+    dump: &axial_store::DatabaseDump,
+) -> Result<(), Fault> {
+    let used: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM projects) \
+         + (SELECT COUNT(*) FROM changes)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if used > 0 {
+        return Err(StoreError::Constraint {
+            message: "the target database is not empty; copy into a new, empty database".into(),
+        }
+        .into());
+    }
+    store_texts(conn, &dump.texts).await?;
+    apply_ops(conn, &dump.inserts()).await?;
+    for a in &dump.accounts {
+        crate::account::put_account(conn, a).await?;
+    }
+    for c in &dump.log {
+        insert_logged(conn, c).await?;
+    }
+    Ok(())
+}
+
+/// Inserts a logged change as it is, keeping its sequence number (SQLite's
+/// AUTOINCREMENT then continues after the highest one).
+async fn insert_logged(conn: &mut SqliteConnection, c: &Change) -> Result<(), Fault> {
+    sqlx::query(
+        "INSERT INTO changes (seq, project, author, at, action, summary, ops, reverts, reverted_by) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(c.seq.0)
+    .bind(c.project.map(|p| p.to_string()))
+    .bind(c.author.to_string())
+    .bind(codec::micros(c.at)?)
+    .bind(c.action.as_str())
+    .bind(&c.summary)
+    .bind(codec::json("the change's ops", &c.ops)?)
+    .bind(c.reverts.map(|s| s.0))
+    .bind(c.reverted_by.map(|s| s.0))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Rewrites the project's logged changes through `scrub`, keeping seq,

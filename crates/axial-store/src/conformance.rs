@@ -82,6 +82,7 @@ suite!(
     records_round_trip_with_unique_keys,
     accounts_and_sessions,
     scrub_rewrites_the_log_and_purges_texts,
+    a_dump_loads_into_an_empty_store_only,
 );
 
 /// Runs every conformance test against a fresh store from `make`; after all
@@ -2491,6 +2492,117 @@ pub async fn scrub_rewrites_the_log_and_purges_texts(store: &dyn Store) {
         .await
         .expect("history");
     assert_eq!(before, after);
+}
+
+pub async fn a_dump_loads_into_an_empty_store_only(store: &dyn Store) {
+    use crate::{DatabaseDump, ProjectSnapshot};
+    let user = new_user("kim", "Kim Osei");
+    let project = new_project("Loaded");
+    let (p, u) = (project.id, user.id);
+    let parent = new_code(p, "zeta parent", None, u);
+    let child = new_code(p, "alpha child", Some(parent.id), u);
+    let (source, text) = new_source(p, "interview", "Wir haben zu wenig Zeit, ständig.", u);
+    let coding = new_coding(p, source.id, child.id, 4, 20, u);
+    let record = new_record(p, RecordKind::Participant, "Interviewee 01", "{}", u);
+    // A text only the log still refers to.
+    let (_, orphan) = new_source(p, "deleted", "gone but undoable", u);
+    let snapshot = ProjectSnapshot {
+        project: Some(project.clone()),
+        sources: vec![source.clone()],
+        // children listed before parents: the load must order them
+        codes: vec![child.clone(), parent.clone()],
+        codings: vec![coding.clone()],
+        records: vec![record.clone()],
+        ..Default::default()
+    };
+    let log = vec![
+        Change {
+            seq: ChangeSeq(3),
+            project: None,
+            author: u,
+            at: at(1_700_000_000),
+            action: Action::UserCreate,
+            summary: "created user kim".into(),
+            ops: vec![Op::insert(Entity::User(user.clone()))],
+            reverts: None,
+            reverted_by: None,
+        },
+        Change {
+            seq: ChangeSeq(9),
+            project: Some(p),
+            author: u,
+            at: at(1_700_000_100),
+            action: Action::ProjectImport,
+            summary: "imported".into(),
+            ops: vec![Op::insert(Entity::Code(parent.clone()))],
+            reverts: None,
+            reverted_by: Some(ChangeSeq(12)),
+        },
+    ];
+    let account = Account {
+        user: u,
+        password_hash: "$argon2id$x".into(),
+        admin: true,
+        created_at: at(1_700_000_000),
+        updated_at: at(1_700_000_000),
+    };
+    let dump = DatabaseDump {
+        users: vec![user.clone()],
+        accounts: vec![account.clone()],
+        projects: vec![snapshot],
+        texts: vec![text.clone(), orphan.clone()],
+        log: log.clone(),
+    };
+    store
+        .load_dump(&dump)
+        .await
+        .expect("load into an empty store");
+    assert_eq!(store.users().await.expect("users"), vec![user.clone()]);
+    assert_eq!(store.accounts().await.expect("accounts"), vec![account]);
+    assert_eq!(store.project(p).await.expect("project"), project);
+    let mut codes = store.codes(p).await.expect("codes");
+    codes.sort_by_key(|c| c.name.clone());
+    assert_eq!(codes, vec![child.clone(), parent.clone()]);
+    assert_eq!(
+        store
+            .codings(p, &CodingFilter::all())
+            .await
+            .expect("codings"),
+        vec![coding]
+    );
+    assert_eq!(store.records(p, None).await.expect("records"), vec![record]);
+    assert_eq!(
+        &*store.text(orphan.0).await.expect("orphan text"),
+        &*orphan.1
+    );
+    let mut hashes = vec![text.0, orphan.0];
+    hashes.sort_by_key(|h| h.to_string());
+    assert_eq!(store.text_hashes().await.expect("hashes"), hashes);
+    assert_eq!(store.log_after(ChangeSeq(0), 10).await.expect("log"), log);
+    assert_eq!(
+        store.log_after(ChangeSeq(3), 10).await.expect("log"),
+        log[1..].to_vec()
+    );
+    assert_eq!(
+        store.log_after(ChangeSeq(0), 1).await.expect("log"),
+        log[..1].to_vec()
+    );
+    // New commits continue after the loaded sequence numbers.
+    let next = commit_ok(
+        store,
+        inserts(
+            Some(p),
+            u,
+            Action::CaseCreate,
+            vec![Entity::Case(new_case(p, "P1"))],
+        ),
+    )
+    .await;
+    assert!(next.seq > ChangeSeq(9), "{:?}", next.seq);
+    // A store that holds anything refuses a dump, and keeps what it has.
+    let err = store.load_dump(&dump).await.expect_err("not empty");
+    assert!(matches!(err, StoreError::Constraint { .. }), "{err:?}");
+    assert_eq!(store.cases(p).await.expect("cases").len(), 1);
 }
 
 #[cfg(test)]

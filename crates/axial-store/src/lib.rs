@@ -134,6 +134,105 @@ pub struct ProjectSnapshot {
     pub records: Vec<Record>,
 }
 
+/// Everything a database holds, for copying it to another backend
+/// (`axial migrate`). Sessions are not part of it: they are tied to the
+/// servers of the old database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DatabaseDump {
+    pub users: Vec<User>,
+    pub accounts: Vec<Account>,
+    /// One snapshot per project (its `users` field may be left empty).
+    pub projects: Vec<ProjectSnapshot>,
+    /// Every stored text, including those only the log still refers to.
+    pub texts: Vec<(ContentHash, Arc<str>)>,
+    /// The whole change log, oldest first, with its sequence numbers.
+    pub log: Vec<Change>,
+}
+
+impl DatabaseDump {
+    /// Every entity of the dump as inserts in an order that satisfies every
+    /// reference: users, then per project the project, cases, variables,
+    /// sources, values, sets, codes (parents before children), codings,
+    /// memos, relations and records.
+    pub fn inserts(&self) -> Vec<axial_core::Op> {
+        use axial_core::{Entity, Op};
+        let mut ops: Vec<Op> = self
+            .users
+            .iter()
+            .cloned()
+            .map(|u| Op::insert(Entity::User(u)))
+            .collect();
+        for p in &self.projects {
+            if let Some(project) = &p.project {
+                ops.push(Op::insert(Entity::Project(project.clone())));
+            }
+            ops.extend(p.cases.iter().cloned().map(|e| Op::insert(Entity::Case(e))));
+            ops.extend(
+                p.variables
+                    .iter()
+                    .cloned()
+                    .map(|e| Op::insert(Entity::Variable(e))),
+            );
+            ops.extend(
+                p.sources
+                    .iter()
+                    .cloned()
+                    .map(|e| Op::insert(Entity::Source(e))),
+            );
+            ops.extend(
+                p.values
+                    .iter()
+                    .cloned()
+                    .map(|e| Op::insert(Entity::Value(e))),
+            );
+            ops.extend(p.sets.iter().cloned().map(|e| Op::insert(Entity::Set(e))));
+            // Codes: breadth-first from the roots, so a parent always comes first.
+            let mut placed = std::collections::HashSet::new();
+            let mut rest: Vec<&Code> = p.codes.iter().collect();
+            while !rest.is_empty() {
+                let (ready, later): (Vec<&Code>, Vec<&Code>) = rest
+                    .into_iter()
+                    .partition(|c| c.parent.is_none_or(|parent| placed.contains(&parent)));
+                if ready.is_empty() {
+                    // A cycle or a missing parent: let the store report it.
+                    ops.extend(
+                        later
+                            .into_iter()
+                            .cloned()
+                            .map(|e| Op::insert(Entity::Code(e))),
+                    );
+                    break;
+                }
+                for c in ready {
+                    placed.insert(c.id);
+                    ops.push(Op::insert(Entity::Code(c.clone())));
+                }
+                rest = later;
+            }
+            ops.extend(
+                p.codings
+                    .iter()
+                    .cloned()
+                    .map(|e| Op::insert(Entity::Coding(e))),
+            );
+            ops.extend(p.memos.iter().cloned().map(|e| Op::insert(Entity::Memo(e))));
+            ops.extend(
+                p.relations
+                    .iter()
+                    .cloned()
+                    .map(|e| Op::insert(Entity::Relation(e))),
+            );
+            ops.extend(
+                p.records
+                    .iter()
+                    .cloned()
+                    .map(|e| Op::insert(Entity::Record(e))),
+            );
+        }
+        ops
+    }
+}
+
 /// The storage contract. Hold it as `Arc<dyn Store>`.
 ///
 /// Listing methods return values in a stable order: sources by import time
@@ -221,7 +320,35 @@ pub trait Store: Send + Sync {
         user: UserId,
     ) -> Result<Option<Change>, StoreError>;
 
+    // ---- live updates ----
+
+    /// Asks the store to call `wake` whenever it learns that some process
+    /// committed a change (and after it reconnected, since it may have
+    /// missed some). Returns false when the store cannot push notifications;
+    /// the caller then polls [`Store::log_after`]. Callers re-read the log
+    /// after a wake-up: a wake carries no data and may be spurious.
+    fn subscribe(&self, wake: Arc<dyn Fn() + Send + Sync>) -> bool {
+        let _ = wake;
+        false
+    }
+
+    // ---- copying a whole database ----
+
+    /// The hashes of every stored text, in ascending order.
+    async fn text_hashes(&self) -> Result<Vec<ContentHash>, StoreError>;
+    /// Every logged change with a sequence number above `after`, oldest
+    /// first, at most `limit` of them.
+    async fn log_after(&self, after: ChangeSeq, limit: u32) -> Result<Vec<Change>, StoreError>;
+    /// Loads a dump into this database, which must hold no users, projects
+    /// or log entries (`Constraint` otherwise), in one transaction, keeping
+    /// every id, version, timestamp and log sequence number. Later commits
+    /// continue after the highest loaded sequence number.
+    async fn load_dump(&self, dump: &DatabaseDump) -> Result<(), StoreError>;
+
     // ---- accounts and sessions (outside the change log) ----
+
+    /// Every account.
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
 
     /// The account of a user, if they have one.
     async fn account(&self, user: UserId) -> Result<Option<Account>, StoreError>;

@@ -11,6 +11,7 @@
 mod docx;
 mod html;
 mod markdown;
+mod member_check;
 mod table;
 
 use std::io;
@@ -18,6 +19,7 @@ use std::io;
 pub use docx::write_docx;
 pub use html::write_html;
 pub use markdown::write_markdown;
+pub use member_check::{write_pack_docx, write_pack_html, MemberCheckPack, PackItem};
 pub use table::{write_csv, write_xlsx};
 
 /// A report: a title and blocks in reading order.

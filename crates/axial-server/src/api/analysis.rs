@@ -1044,6 +1044,9 @@ struct ThemeReportParams {
     /// Quote only segments linked from a memo.
     #[serde(default)]
     approved_only: bool,
+    /// Quote only quotes approved (or amended) in member checking.
+    #[serde(default)]
+    approved_quotes_only: bool,
     label_by: Option<String>,
 }
 
@@ -1061,6 +1064,7 @@ async fn theme_report(
     let request = ThemeReportRequest {
         codes: code_refs(&s, &p, list(Some(&q.codes))).await?,
         approved_only: q.approved_only,
+        approved_quotes_only: q.approved_quotes_only,
         quotes_per_code: q.quotes.unwrap_or(3).clamp(1, 50),
         label_by: q.label_by.filter(|l| !l.trim().is_empty()),
     };

@@ -13,13 +13,21 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{ApiError, AppState};
 
 mod analysis;
+mod audit;
+mod auth;
 mod cases;
 mod codes;
 mod codings;
+mod events;
 mod exchange;
 mod history;
+mod members;
 mod memos;
+mod participants;
 mod projects;
+mod properties;
+mod pseudonymise;
+mod quotes;
 mod relations;
 mod search;
 mod sources;
@@ -55,12 +63,17 @@ fn parts() -> (Router<AppState>, OpenApi) {
     doc.info.description = Some(
         "The HTTP API of Axial, a qualitative research workbench. Positions sent by browsers are UTF-16 code units \
          (`*_utf16` fields); Axial stores code points. State-changing requests need the `X-Axial-CSRF` header with the \
-         token from `GET /session`. Errors have the shape `{\"error\": {\"code\", \"message\", \"fields\"?}}`."
+         token from `GET /session`. Errors have the shape `{\"error\": {\"code\", \"message\", \"fields\"?}}`. \
+         Blind coding: every read (GET, and `POST …/analysis/segments`) accepts `blind=true` in the query string and then \
+         answers as if only the acting user's codings existed: other coders' codings, their counts, memo links to them, \
+         placements of them and log entries about them are left out. Changes ignore the flag."
             .into(),
     );
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     OpenApiRouter::with_openapi(doc)
+        .merge(auth::router())
         .merge(projects::router())
+        .merge(members::router())
         .merge(sources::router())
         .merge(cases::router())
         .merge(codes::router())
@@ -68,9 +81,15 @@ fn parts() -> (Router<AppState>, OpenApi) {
         .merge(memos::router())
         .merge(search::router())
         .merge(history::router())
+        .merge(audit::router())
         .merge(exchange::router())
         .merge(analysis::router())
         .merge(relations::router())
+        .merge(participants::router())
+        .merge(quotes::router())
+        .merge(properties::router())
+        .merge(pseudonymise::router())
+        .merge(events::router())
         .split_for_parts()
 }
 
@@ -86,7 +105,7 @@ pub fn router(state: AppState) -> Router {
         format!("{{\"error\": {{\"code\": \"internal\", \"message\": \"{e}\"}}}}")
     });
     let fallback = || async { ApiError::not_found("no such API route; see /api/v1/openapi.json") };
-    routes
+    let routes = routes
         .route(
             "/openapi.json",
             get(move || {
@@ -99,8 +118,16 @@ pub fn router(state: AppState) -> Router {
                 }
             }),
         )
-        .fallback(fallback)
-        .with_state(state)
+        .fallback(fallback);
+    // Blind reads are answered by the same routes with a blind app; the
+    // switch sits in front of routing, so each router matches afresh.
+    let blind = crate::blind::Blind::new(routes.clone(), state.clone());
+    Router::new()
+        .fallback_service(routes.with_state(state))
+        .layer(axum::middleware::from_fn_with_state(
+            blind,
+            crate::blind::dispatch,
+        ))
 }
 
 /// The project with this id.

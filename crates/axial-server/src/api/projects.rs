@@ -1,5 +1,5 @@
-//! `/session` (who the server acts as, and the CSRF token) and `/projects`
-//! (list, create, one project with its counts).
+//! `/projects` (list, create, one project with its counts). The list holds
+//! only the caller's projects when accounts exist.
 
 use axial_core::ProjectId;
 use axum::extract::State;
@@ -14,19 +14,8 @@ use crate::{ApiError, AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(session))
         .routes(routes!(list, create))
         .routes(routes!(one))
-}
-
-/// What the browser needs before its first change.
-#[derive(Serialize, ToSchema)]
-struct SessionDto {
-    /// Send this back in the `X-Axial-CSRF` header of every POST, PATCH and DELETE.
-    csrf_token: String,
-    /// The local user changes are recorded under.
-    user: String,
-    version: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -55,16 +44,6 @@ struct NewProjectDto {
     description: String,
 }
 
-#[utoipa::path(get, path = "/session", tag = "session", responses((status = 200, body = SessionDto)))]
-async fn session(State(s): State<AppState>) -> ApiResult<SessionDto> {
-    let actor = s.actor().await?;
-    Ok(Json(SessionDto {
-        csrf_token: s.csrf.to_string(),
-        user: actor.user.name,
-        version: env!("CARGO_PKG_VERSION").into(),
-    }))
-}
-
 async fn dto(s: &AppState, p: axial_core::Project) -> Result<ProjectDto, ApiError> {
     let c = s.app.counts(&p).await?;
     Ok(ProjectDto {
@@ -86,7 +65,7 @@ async fn dto(s: &AppState, p: axial_core::Project) -> Result<ProjectDto, ApiErro
 #[utoipa::path(get, path = "/projects", tag = "projects", responses((status = 200, body = [ProjectDto])))]
 async fn list(State(s): State<AppState>) -> ApiResult<Vec<ProjectDto>> {
     let mut out = Vec::new();
-    for p in s.app.projects().await? {
+    for p in s.projects().await? {
         out.push(dto(&s, p).await?);
     }
     Ok(Json(out))

@@ -43,7 +43,7 @@ function table(cls, header, rows) {
 
 /** Shows an SVG chart from the server as an image (no markup enters the page). */
 async function chart(path, alt) {
-  const resp = await fetch('/api/v1' + path, { credentials: 'same-origin' });
+  const resp = await fetch(api.url(path), { credentials: 'same-origin' });
   const text = await resp.text();
   if (!resp.ok) {
     let msg = 'the chart could not be drawn';
@@ -160,9 +160,9 @@ export function analysisView(ctx, sub, inspector) {
     async function run() {
       const p = params();
       mount(downloads,
-        h('a.btn.small', { href: '/api/v1' + base + 'matrix/table' + api.qs({ ...p, format: 'xlsx' }), download: '' }, 'XLSX'),
-        h('a.btn.small', { href: '/api/v1' + base + 'matrix/table' + api.qs({ ...p, format: 'csv' }), download: '' }, 'CSV'),
-        h('a.btn.small', { href: '/api/v1' + base + 'matrix.svg' + api.qs(p), download: 'matrix.svg' }, 'SVG'));
+        h('a.btn.small', { href: api.url(base + 'matrix/table' + api.qs({ ...p, format: 'xlsx' })), download: '' }, 'XLSX'),
+        h('a.btn.small', { href: api.url(base + 'matrix/table' + api.qs({ ...p, format: 'csv' })), download: '' }, 'CSV'),
+        h('a.btn.small', { href: api.url(base + 'matrix.svg' + api.qs(p)), download: 'matrix.svg' }, 'SVG'));
       try {
         const m = await api.get(base + 'matrix' + api.qs(p));
         const shown = m.percentages || m.values;
@@ -400,7 +400,8 @@ export function analysisView(ctx, sub, inspector) {
     const out = h('div.result');
     let coders = [];
     try {
-      coders = await api.get(base + 'coders');
+      // Every coder, also while coding blind: choosing them starts the comparison that ends it.
+      coders = await api.get(base + 'coders', { blind: false });
     } catch (e) {
       showError(e);
     }
@@ -411,17 +412,21 @@ export function analysisView(ctx, sub, inspector) {
       const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
       if (chosen.length < 2) return toast('Choose at least two coders');
       mount(out, h('p.muted', 'Comparing…'));
+      // The comparison needs every coder's codings: running it ends blind
+      // coding (turned back on if it fails).
+      const wasBlind = isBlind(pid);
+      if (wasBlind) setBlind(pid, false);
       try {
         const v = await api.get(base + 'agreement' + api.qs({ coders: chosen.join(','), codes: [...codesSel.selectedOptions].map((o) => o.value).join(','), overlap: overlap.value }));
-        // The comparison has been run: blind coding has done its job.
-        const wasBlind = isBlind(pid);
-        setBlind(pid, false);
         renderAgreement(v);
         if (wasBlind) {
-          out.prepend(h('p.banner.blind-off#blind-off', { role: 'status' }, 'Blind coding is now off for this project: the reader shows every coder’s codings again.'));
+          out.prepend(h('p.banner.blind-off#blind-off', { role: 'status' }, 'Blind coding is now off for this project: every view shows every coder’s codings again.'));
           toast('Comparison run: blind coding turned off');
+          await ctx.loadCodes();
+          await Promise.all([ctx.panels.codes && ctx.panels.codes.render(), ctx.panels.sources && ctx.panels.sources.refresh()]);
         }
       } catch (e) {
+        if (wasBlind) setBlind(pid, true);
         showError(e);
         mount(out, h('div.empty', h('p', e.message)));
       }
@@ -511,7 +516,7 @@ export function analysisView(ctx, sub, inspector) {
     const quotes = h('input#rep-quotes', { type: 'number', min: 1, max: 50, value: 3 });
     const approved = h('input#rep-approved', { type: 'checkbox' });
     const segCode = h('select#rep-seg-code', codeOptions(ctx, { selected: (ctx.codes.find((c) => c.codable && c.codings) || {}).id }));
-    const link = (path, params, label) => h('a.btn', { href: '/api/v1' + base + path + api.qs(params), download: '' }, label);
+    const link = (path, params, label) => h('a.btn', { href: api.url(base + path + api.qs(params)), download: '' }, label);
     const themeParams = () => ({ codes: themeBoxes.filter((b) => b.checked).map((b) => b.value).join(','), quotes: quotes.value, approved_only: approved.checked ? 'true' : '' });
     const themeLinks = h('div.actions');
     const segLinks = h('div.actions');

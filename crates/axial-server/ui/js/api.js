@@ -18,7 +18,43 @@ export async function session() {
   return s;
 }
 
-async function request(method, path, body) {
+// ---- blind coding ----
+// A per-project switch kept in localStorage. While it is on, every read of
+// that project (GET, and the read-only POST of analysis segments) carries
+// `blind=true`, and the server answers as if only this user's codings
+// existed. Views need not know: they all read through here or url().
+
+/** localStorage key of the blind coding switch of a project. */
+export function blindKey(pid) {
+  return 'axial.blind.' + pid;
+}
+/** Whether blind coding is on for a project. */
+export function isBlind(pid) {
+  return !!pid && localStorage.getItem(blindKey(pid)) === '1';
+}
+/** Turns blind coding on or off for a project; tells the page (`axial:blind`). */
+export function setBlind(pid, on) {
+  if (on) localStorage.setItem(blindKey(pid), '1');
+  else localStorage.removeItem(blindKey(pid));
+  window.dispatchEvent(new CustomEvent('axial:blind', { detail: { project: pid, on: !!on } }));
+}
+
+/** The path with `blind=true` added when it reads a project coded blind. */
+function blindPath(method, path) {
+  const m = /^\/projects\/([^/?#]+)/.exec(path);
+  if (!m || !isBlind(decodeURIComponent(m[1]))) return path;
+  const read = method === 'GET' || (method === 'POST' && /\/analysis\/segments(\?|$)/.test(path));
+  if (!read) return path;
+  return path + (path.includes('?') ? '&' : '?') + 'blind=true';
+}
+
+/** The URL of an API read for links, images and downloads (blind-aware). */
+export function url(path) {
+  return '/api/v1' + blindPath('GET', path);
+}
+
+async function request(method, path, body, opts) {
+  if (!opts || opts.blind !== false) path = blindPath(method, path);
   const headers = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-Axial-CSRF'] = csrf || '';
   let payload;
@@ -44,12 +80,16 @@ function decode(status, text) {
   }
   if (status >= 200 && status < 300) return data;
   const err = (data && data.error) || {};
+  // Accounts: the session is gone (login.js starts again at the sign-in form).
+  if (status === 401 && err.code === 'unauthorized') window.dispatchEvent(new CustomEvent('axial:unauthorized'));
   throw new ApiError(status, err.code || 'http_' + status, err.message || 'request failed (' + status + ')', err.fields);
 }
 
-export const get = (path) => request('GET', path);
+/** `opts.blind === false` reads past blind coding (only for setting up the comparison that ends it). */
+export const get = (path, opts) => request('GET', path, undefined, opts);
 export const post = (path, body) => request('POST', path, body === undefined ? {} : body);
 export const patch = (path, body) => request('PATCH', path, body);
+export const put = (path, body) => request('PUT', path, body);
 export const del = (path) => request('DELETE', path);
 
 /** Builds a query string from an object, skipping empty values. */

@@ -6,6 +6,7 @@ import * as api from './api.js';
 import { h, mount, showError, swatch, plural, dialog } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { describeCode } from './codes.js';
+import { propertiesSection } from './properties.js';
 
 export function compareView(ctx, codeId, inspector) {
   const pid = ctx.project.id;
@@ -65,6 +66,7 @@ export function compareView(ctx, codeId, inspector) {
         code.exclusion ? [h('h4', 'Do not use when'), h('p', code.exclusion)] : null,
         code.example ? [h('h4', 'Example'), h('blockquote', code.example)] : null,
         h('button.btn.small#describe-code', { type: 'button', onclick: () => describeCode(ctx, codeId) }, 'Edit definition')),
+      propertiesSection(ctx, codeId).el,
       h('div.inspector-section', h('h3', 'Memos on this code'),
         code.memos.length ? h('ul.memo-mini', code.memos.map((m) => h('li', h('a', { href: '#/p/' + pid + '/memos/' + m.id }, m.title), renderMarkdown(m.body)))) : h('p.muted', 'None yet.'),
         h('button.btn.small#code-memo', { type: 'button', onclick: async () => {

@@ -106,7 +106,7 @@ export function exchangePanel(ctx) {
   return h('section.exchange',
     h('h2', 'Exchange (REFI-QDA)'),
     h('p',
-      h('a.btn#export-qdpx', { href: '/api/v1/projects/' + pid + '/export.qdpx', download: '' }, 'Export project (REFI-QDA)'), ' ',
+      h('a.btn#export-qdpx', { href: api.url('/projects/' + pid + '/export.qdpx'), download: '' }, 'Export project (REFI-QDA)'), ' ',
       h('a.btn#export-qdc', { href: '/api/v1/projects/' + pid + '/codebook.qdc', download: '' }, 'Export codebook (.qdc)')),
     form);
 }

@@ -12,6 +12,11 @@ import { memosView } from './memos.js';
 import { searchView } from './search.js';
 import { historyView } from './history.js';
 import { analysisView } from './analysis.js';
+import { participantsView } from './participants.js';
+import { auditView } from './audit.js';
+import { pseudonymiseView } from './pseudonymise.js';
+import { followProject, stopFollowing } from './live.js';
+import { signIn, accountMenu, projectRole, clearProjectRole, membersDialog } from './login.js';
 
 const ctx = {
   session: null,
@@ -85,8 +90,30 @@ const ctx = {
   },
 };
 
+// Blind coding: one switch in the top bar per project; api.js sends the
+// flag with every read, so each view shows only the user's own codings.
+function showBlind() {
+  const on = !!ctx.project && api.isBlind(ctx.project.id);
+  const btn = document.getElementById('blind-mode');
+  btn.hidden = !ctx.project;
+  btn.classList.toggle('active', on);
+  btn.setAttribute('aria-pressed', on ? 'true' : 'false');
+  btn.textContent = on ? 'Blind coding: on' : 'Blind coding';
+  document.getElementById('blind-banner').hidden = !on;
+  document.body.classList.toggle('blind', on);
+}
+
+async function toggleBlind() {
+  if (!ctx.project) return;
+  const on = !api.isBlind(ctx.project.id);
+  api.setBlind(ctx.project.id, on);
+  toast(on ? 'Blind coding on: only your own codings are shown' : 'Blind coding off: every coder’s codings are shown');
+  await ctx.refresh();
+}
+
 function updateUndo() {
   const on = !!ctx.project;
+  showBlind();
   document.getElementById('undo').disabled = !on;
   document.getElementById('redo').disabled = !on;
 }
@@ -97,7 +124,9 @@ const TABS = [
   ['memos', 'Memos'],
   ['search', 'Search'],
   ['analysis', 'Analysis'],
+  ['participants', 'Participants'],
   ['history', 'History'],
+  ['audit', 'Audit trail'],
   ['import', 'Import'],
 ];
 
@@ -118,6 +147,9 @@ async function route() {
   const app = document.getElementById('app');
   if (r.page === 'projects') {
     ctx.project = null;
+    clearProjectRole();
+    stopFollowing();
+    document.getElementById('pseudonymise-open').hidden = true;
     workspaceEls = null;
     ctx.panels = {};
     updateUndo();
@@ -142,6 +174,7 @@ async function route() {
     view = 'import';
   }
   ctx.route = { ...r, view };
+  document.getElementById('pseudonymise-open').hidden = view !== 'source' || !r.arg;
   renderTabs(view);
   const center = workspaceEls.center;
   const inspector = workspaceEls.inspector;
@@ -154,13 +187,16 @@ async function route() {
   else if (view === 'memos') v = memosView(ctx, r.arg, inspector);
   else if (view === 'search') v = searchView(ctx, inspector);
   else if (view === 'history') v = historyView(ctx, inspector);
+  else if (view === 'audit') v = auditView(ctx, r.arg, inspector);
   else if (view === 'analysis') v = analysisView(ctx, r.arg, inspector);
+  else if (view === 'participants') v = participantsView(ctx, r.arg, inspector);
+  else if (view === 'pseudonymise') v = pseudonymiseView(ctx, r.arg, inspector);
   else v = importView(ctx, inspector);
   ctx.view = v;
   mount(center, v.el);
   if (v.start) await v.start();
   if (ctx.panels.sources) ctx.panels.sources.highlight(view === 'source' ? r.arg : null);
-  if (ctx.panels.codes) ctx.panels.codes.highlight(view === 'compare' ? r.arg : null);
+  if (ctx.panels.codes) ctx.panels.codes.highlight(view === 'compare' || view === 'audit' ? r.arg : null);
 }
 
 function renderTabs(active) {
@@ -195,6 +231,8 @@ async function openProject(id) {
   workspaceEls = { left, center, inspector };
   await Promise.all([ctx.panels.sources.refresh(), ctx.panels.codes.render()]);
   updateUndo();
+  await projectRole(ctx);
+  followProject(ctx);
 }
 
 function inField(e) {
@@ -217,9 +255,19 @@ document.addEventListener('keydown', (e) => {
 async function start() {
   document.getElementById('undo').addEventListener('click', () => ctx.undo());
   document.getElementById('redo').addEventListener('click', () => ctx.redo());
+  document.getElementById('members').addEventListener('click', () => membersDialog(ctx));
+  document.getElementById('pseudonymise-open').addEventListener('click', () => ctx.route && ctx.go('#/p/' + ctx.project.id + '/pseudonymise/' + ctx.route.arg));
+  document.getElementById('blind-mode').addEventListener('click', () => toggleBlind());
+  document.getElementById('blind-show-all').addEventListener('click', () => toggleBlind());
+  window.addEventListener('axial:blind', () => {
+    showBlind();
+    // The live feed follows the switch too.
+    if (ctx.project) followProject(ctx);
+  });
   try {
     ctx.session = await api.session();
-    document.getElementById('user').textContent = ctx.session.user;
+    if (ctx.session.accounts && !ctx.session.user) ctx.session = await signIn();
+    accountMenu(ctx.session);
   } catch (e) {
     mount(document.getElementById('app'), h('div.empty', h('h2', 'Axial cannot start'), h('p', e.message)));
     return;

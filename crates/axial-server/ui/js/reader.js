@@ -3,31 +3,21 @@
 // labelled by code. Lines are fetched and rendered in blocks as they scroll
 // into view, so long transcripts stay smooth. Selecting text opens the code
 // palette; clicking a highlight opens what can be done with its codings.
-// Blind coding (a per-project switch kept in localStorage) asks the server
-// for the user's own codings only, until the agreement comparison is run.
+// Blind coding is switched in the top bar (main.js); api.js then asks the
+// server for the user's own codings only, here as in every other view.
 
 import * as api from './api.js';
 import { h, mount, clear, toast, showError, dialog, swatch, rgba, plural } from './dom.js';
 import { openPalette, closePalette } from './palette.js';
 import { renderMarkdown } from './markdown.js';
+import { placeDialog } from './properties.js';
 
 const BLOCK = 200;
 const LINE_PX = 27;
 const LANE_PX = 9;
 
-/** localStorage key of the blind coding switch of a project. */
-export function blindKey(pid) {
-  return 'axial.blind.' + pid;
-}
-/** Whether blind coding is on for a project. */
-export function isBlind(pid) {
-  return localStorage.getItem(blindKey(pid)) === '1';
-}
-/** Turns blind coding on or off for a project. */
-export function setBlind(pid, on) {
-  if (on) localStorage.setItem(blindKey(pid), '1');
-  else localStorage.removeItem(blindKey(pid));
-}
+// The blind coding switch lives in api.js; re-exported for older imports.
+export { blindKey, isBlind, setBlind } from './api.js';
 
 export function readerView(ctx, sourceId, jumpLine, inspector) {
   const pid = ctx.project.id;
@@ -38,8 +28,7 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
   let cur = jumpLine || 1;
   let adjusting = null;
   let observer = null;
-  let blind = isBlind(pid);
-  const layoutQs = (from, to) => api.qs(blind ? { from_line: from, to_line: to, blind: true } : { from_line: from, to_line: to });
+  const layoutQs = (from, to) => api.qs({ from_line: from, to_line: to });
 
   const doc = h('div.doc', { tabindex: -1 });
   const scroller = h('div.reader-scroll', doc);
@@ -48,35 +37,10 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
   const prev = h('a.btn.small#prev-source', { title: 'Previous document' }, '‹ Prev');
   const next = h('a.btn.small#next-source', { title: 'Next document' }, 'Next ›');
   const banner = h('div.banner.hidden');
-  const blindBtn = h('button.btn.small#blind-mode', { type: 'button', title: 'Blind coding: show only your own codings; the other coders’ stay hidden until the agreement comparison is run', onclick: () => toggleBlind() }, 'Blind coding');
-  const blindBanner = h('div.banner.blind-banner#blind-banner.hidden', { role: 'status' },
-    h('strong', 'Blind coding: '), 'only your own codings are shown. Other coders’ codings are hidden until the comparison is run (Analysis → Agreement). ',
-    h('button.btn.small', { type: 'button', onclick: () => toggleBlind() }, 'Show all codings'));
   const el = h('div.view.reader',
-    h('header.view-head.reader-head', h('div.nav', prev, next), title, h('div.tools', blindBtn, lineBtn,
+    h('header.view-head.reader-head', h('div.nav', prev, next), title, h('div.tools', lineBtn,
       h('button.btn.small', { type: 'button', title: 'Write a memo about this document', onclick: () => newMemo([{ type: 'source', id: sourceId }], 'document') }, 'Memo'))),
-    blindBanner, banner, scroller);
-
-  function showBlind() {
-    blindBtn.classList.toggle('active', blind);
-    blindBtn.setAttribute('aria-pressed', blind ? 'true' : 'false');
-    blindBtn.textContent = blind ? 'Blind coding: on' : 'Blind coding';
-    blindBanner.classList.toggle('hidden', !blind);
-    el.classList.toggle('blind', blind);
-  }
-  showBlind();
-
-  async function toggleBlind() {
-    blind = !blind;
-    setBlind(pid, blind);
-    showBlind();
-    toast(blind ? 'Blind coding on: only your own codings are shown' : 'Blind coding off: every coder’s codings are shown');
-    try {
-      await refresh();
-    } catch (e) {
-      showError(e);
-    }
-  }
+    banner, scroller);
 
   function setNav() {
     const list = ctx.sources.length ? ctx.sources : ctx.allSources;
@@ -368,6 +332,10 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
             close();
             setAdjusting(c.id);
           } }, 'Adjust'),
+          h('button.btn.small', { type: 'button', dataset: { act: 'place' }, title: 'Place this segment on a dimension of its category', onclick: () => {
+            close();
+            placeDialog(ctx, c.id);
+          } }, 'Place'),
           h('button.btn.small', { type: 'button', dataset: { act: 'memo' }, onclick: () => {
             close();
             newMemo([{ type: 'coding', id: c.id }, { type: 'source', id: sourceId }, { type: 'code', id: c.code }], 'theoretical', 'On “' + c.text.slice(0, 40).trim() + '”');
@@ -466,6 +434,8 @@ export function readerView(ctx, sourceId, jumpLine, inspector) {
 
   async function renderInspector() {
     const s = ctx.sourceById(sourceId);
+    const blind = api.isBlind(pid);
+    el.classList.toggle('blind', blind);
     let memos = [];
     try {
       memos = await api.get('/projects/' + pid + '/memos' + api.qs({ link_type: 'source', link_id: sourceId }));
