@@ -62,3 +62,43 @@ test('a memo written by another coder appears without a reload', async () => {
   assert.match(note, /second-coder/);
   await page.close();
 });
+
+test('a memo changed by someone else meanwhile shows both versions and nothing is lost', async () => {
+  const session = await (await fetch(url + '/api/v1/session')).json();
+  const call = async (method, path, body) => {
+    const r = await fetch(url + '/api/v1' + path, {
+      method,
+      headers: { 'Content-Type': 'application/json', 'X-Axial-CSRF': session.csrf_token },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    assert.ok(r.ok, method + ' ' + path + ' → ' + r.status);
+    return r.json();
+  };
+  const pid = (await call('GET', '/projects'))[0].id;
+  const memo = await call('POST', '/projects/' + pid + '/memos', { title: 'Shared memo', body: 'First draft.', links: [{ type: 'project' }] });
+  const page = await browser.newPage();
+  await page.goto(url + '/#/p/' + pid + '/memos/' + memo.id);
+  await page.waitForSelector('#memo-body');
+  await page.fill('#memo-body', 'My careful rewrite.');
+  // Meanwhile another coder saves the same memo.
+  await call('PATCH', '/projects/' + pid + '/memos/' + memo.id, { version: memo.version, body: 'Their quick edit.' });
+  await page.click('#save-memo');
+  const dlg = page.locator('form.dialog');
+  await dlg.waitFor();
+  assert.match(await dlg.textContent(), /Two versions/);
+  assert.match(await dlg.textContent(), /My careful rewrite\./);
+  assert.match(await dlg.textContent(), /Their quick edit\./);
+  await page.screenshot({ path: join(ROOT, 'artifacts', 'screenshots', 'memo-conflict.png') });
+  await dlg.getByRole('button', { name: 'Keep my version' }).click();
+  let saved;
+  for (let i = 0; i < 50; i++) {
+    saved = await call('GET', '/projects/' + pid + '/memos/' + memo.id);
+    if (saved.body === 'My careful rewrite.') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(saved.body, 'My careful rewrite.');
+  // Both edits are in the history.
+  const history = await call('GET', '/projects/' + pid + '/history');
+  assert.ok(history.filter((c) => c.action === 'memo.update').length >= 2);
+  await page.close();
+});

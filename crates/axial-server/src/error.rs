@@ -132,6 +132,13 @@ fn from_store(e: StoreError) -> ApiError {
         StoreError::AlreadyExists { .. } => ApiError::new(S::CONFLICT, "exists", msg),
         StoreError::Constraint { .. } => ApiError::new(S::CONFLICT, "constraint", msg),
         StoreError::Locked { .. } => ApiError::new(S::SERVICE_UNAVAILABLE, "busy", msg),
+        // The database cannot be reached: the server keeps running and the
+        // request can be repeated once the database is back.
+        StoreError::Unavailable { .. } => ApiError::new(
+            S::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            format!("{msg}; try again in a moment"),
+        ),
         other => ApiError::internal(other),
     }
 }

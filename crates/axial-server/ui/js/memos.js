@@ -2,7 +2,7 @@
 // editor with a live, safely rendered markdown preview.
 
 import * as api from './api.js';
-import { h, mount, showError, toast, confirmDialog } from './dom.js';
+import { h, mount, showError, toast, confirmDialog, dialog } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 
 const KINDS = ['theoretical', 'code', 'method', 'document'];
@@ -41,6 +41,43 @@ export function memosView(ctx, memoId, inspector) {
     } else if (!editor.firstChild) mount(editor, h('div.empty', h('p', 'Choose a memo, or write a new one.')));
   }
 
+  /**
+   * Someone else saved this memo since it was opened: show both versions
+   * side by side and let the writer keep theirs (saved over the newer one),
+   * take the other, or go on editing with both in view.
+   */
+  async function resolveConflict(mine, edited) {
+    let theirs;
+    try {
+      theirs = await api.get('/projects/' + pid + '/memos/' + mine.id);
+    } catch (e) {
+      showError(e);
+      return;
+    }
+    const column = (label, who, text) =>
+      h('div.conflict-side', h('h3', label), h('p.muted', who), h('pre.conflict-text', text));
+    const body = h('div.conflict',
+      h('p', 'This memo was changed by someone else while you were editing it. Nothing has been overwritten.'),
+      h('div.conflict-sides',
+        column('Your version', 'not saved yet', edited.title + '\n\n' + edited.body),
+        column('Saved version', 'saved ' + (theirs.updated_at || '').replace('T', ' ').slice(0, 16), theirs.title + '\n\n' + theirs.body)));
+    const keep = await dialog({ title: 'Two versions of “' + mine.title + '”', body, ok: 'Keep my version', wide: true });
+    if (keep === null) {
+      // Take the saved version.
+      selected = theirs.id;
+      await load();
+      toast('Showing the saved version');
+      return;
+    }
+    try {
+      await api.patch('/projects/' + pid + '/memos/' + mine.id, { version: theirs.version, ...edited });
+      toast('Your version saved over the newer one (History keeps both)');
+      await load();
+    } catch (e) {
+      showError(e);
+    }
+  }
+
   function linkLabel(links) {
     return links.map((l) => {
       if (l.type === 'code') return (ctx.codeById(l.id) || { name: 'code' }).name;
@@ -67,7 +104,8 @@ export function memosView(ctx, memoId, inspector) {
         if (!m) ctx.go('#/p/' + pid + '/memos/' + r.id);
         else await load();
       } catch (e) {
-        showError(e);
+        if (m && e.status === 409 && e.code === 'conflict') await resolveConflict(m, { title: title.value, body: body.value, kind: kind.value });
+        else showError(e);
       }
     };
     mount(editor,
