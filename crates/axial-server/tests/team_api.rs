@@ -120,3 +120,86 @@ async fn a_session_from_one_server_works_on_another() {
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_stale_code_edit_is_refused_and_overwrites_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("codes.db").display().to_string();
+    let app = App::new(Arc::new(
+        axial_store_sqlite::SqliteStore::open(&db)
+            .await
+            .expect("open"),
+    ) as Arc<dyn Store>);
+    let r = router(app, ServerConfig::default());
+    let (_, s, _) = send(&r, req("GET", "/session", "", "", None)).await;
+    let csrf = s["csrf_token"].as_str().expect("token").to_string();
+    let (_, p, _) = send(
+        &r,
+        req(
+            "POST",
+            "/projects",
+            "",
+            &csrf,
+            Some(json!({"name": "Codes"})),
+        ),
+    )
+    .await;
+    let pid = p["id"].as_str().expect("id").to_string();
+    let (st, c, _) = send(
+        &r,
+        req(
+            "POST",
+            &format!("/projects/{pid}/codes"),
+            "",
+            &csrf,
+            Some(json!({"name": "Workload"})),
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let path = format!("/projects/{pid}/codes/{}", c["id"].as_str().expect("id"));
+    let opened = c["version"].as_u64().expect("a version");
+    // Two people opened version `opened`; the first saves.
+    let (st, first, _) = send(
+        &r,
+        req(
+            "PATCH",
+            &path,
+            "",
+            &csrf,
+            Some(json!({"version": opened, "description": "Too much to do"})),
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{first}");
+    assert_eq!(first["version"].as_u64(), Some(opened + 1));
+    // The second save is stale: refused, and the first edit stays.
+    let (st, err, _) = send(
+        &r,
+        req(
+            "PATCH",
+            &path,
+            "",
+            &csrf,
+            Some(json!({"version": opened, "description": "Not enough staff"})),
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_eq!(err["error"]["code"], "conflict");
+    let (_, now, _) = send(&r, req("GET", &path, "", "", None)).await;
+    assert_eq!(now["description"], "Too much to do");
+    // With the saved version the second person's edit goes in.
+    let (st, _, _) = send(
+        &r,
+        req(
+            "PATCH",
+            &path,
+            "",
+            &csrf,
+            Some(json!({"version": opened + 1, "description": "Not enough staff"})),
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+}

@@ -75,6 +75,9 @@ struct CodeDetailDto {
     codings: u64,
     sources: u64,
     memos: Vec<MemoDto>,
+    /// Send it back with an edit: a stale one is refused (409) instead of
+    /// overwriting someone's newer edit.
+    version: u64,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -98,6 +101,9 @@ fn yes() -> bool {
 /// Fields to change; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
 struct CodeChangesDto {
+    /// The version the editor started from (from `GET .../codes/{code}`);
+    /// when given and stale, the edit is refused with 409 `conflict`.
+    version: Option<u64>,
     name: Option<String>,
     color: Option<String>,
     description: Option<String>,
@@ -213,6 +219,7 @@ async fn detail_of(
         .find(|u| u.id == id)
         .ok_or_else(|| ApiError::not_found(format!("no code with id {id}")))?;
     let code = super::code_in(s, p, id).await?;
+    let code_version = code.version.0;
     let memos = s
         .app
         .memos(p)
@@ -235,6 +242,7 @@ async fn detail_of(
         codings: usage.codings,
         sources: usage.sources,
         memos,
+        version: code_version,
     })
 }
 
@@ -260,6 +268,19 @@ async fn update(
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let current = super::code_in(&s, &p, code).await?;
+    if let Some(v) = body.version {
+        if v != current.version.0 {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "code '{}' was changed by someone else since you opened it (your version {v}, saved version {}); \
+                     nothing was overwritten: look at the saved version and edit again",
+                    current.name, current.version
+                ),
+            ));
+        }
+    }
     let color = body.color.as_deref().map(parse_color).transpose()?;
     let summary = match (&body.name, &color) {
         (Some(_), _) => "renamed code",

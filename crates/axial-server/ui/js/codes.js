@@ -4,7 +4,7 @@
 // comparison.
 
 import * as api from './api.js';
-import { h, mount, dialog, confirmDialog, showError, plural } from './dom.js';
+import { h, mount, dialog, confirmDialog, showError, plural, toast } from './dom.js';
 
 export function codesPanel(ctx) {
   const pid = ctx.project.id;
@@ -127,8 +127,14 @@ export function codesPanel(ctx) {
   }
 
   async function renameCode(n) {
-    const v = await dialog({ title: 'Rename code', fields: [{ name: 'name', label: 'Name', value: n.name }], ok: 'Rename' });
-    if (v) await ctx.act(() => api.patch('/projects/' + pid + '/codes/' + n.id, { name: v.name }), 'Renamed to “' + v.name.trim() + '”');
+    let c;
+    try {
+      c = await api.get('/projects/' + pid + '/codes/' + n.id);
+    } catch (e) {
+      return showError(e);
+    }
+    const v = await dialog({ title: 'Rename code', fields: [{ name: 'name', label: 'Name', value: c.name }], ok: 'Rename' });
+    if (v) await saveCode(ctx, pid, c, { name: v.name }, 'Renamed to “' + v.name.trim() + '”');
   }
 
   async function recolour(n) {
@@ -208,5 +214,41 @@ export async function describeCode(ctx, id) {
     ],
     ok: 'Save',
   });
-  if (v) await ctx.act(() => api.patch('/projects/' + pid + '/codes/' + id, v), 'Definition saved');
+  if (v) await saveCode(ctx, pid, c, v, 'Definition saved');
+}
+
+/**
+ * Saves an edit of a code opened at `opened.version`. If someone else saved
+ * the code meanwhile, nothing is overwritten: both versions are shown side
+ * by side, and the writer keeps theirs (saved over the newer one) or takes
+ * the saved one.
+ */
+async function saveCode(ctx, pid, opened, changes, done) {
+  try {
+    await api.patch('/projects/' + pid + '/codes/' + opened.id, { version: opened.version, ...changes });
+    toast(done);
+    await ctx.refresh();
+    return;
+  } catch (e) {
+    if (!(e.status === 409 && e.code === 'conflict')) return showError(e);
+  }
+  let saved;
+  try {
+    saved = await api.get('/projects/' + pid + '/codes/' + opened.id);
+  } catch (e) {
+    return showError(e);
+  }
+  const show = (c) => Object.keys(changes).map((k) => k + ': ' + (c[k] || '—')).join('\n');
+  const body = h('div.conflict',
+    h('p', 'Someone else changed “' + saved.name + '” while you were editing it. Nothing has been overwritten.'),
+    h('div.conflict-sides',
+      h('div.conflict-side', h('h3', 'Your version'), h('pre.conflict-text', show(changes))),
+      h('div.conflict-side', h('h3', 'Saved version'), h('pre.conflict-text', show(saved)))));
+  const keep = await dialog({ title: 'Two versions of “' + saved.name + '”', body, ok: 'Keep my version', wide: true });
+  if (keep === null) {
+    toast('Kept the saved version');
+    await ctx.refresh();
+    return;
+  }
+  await ctx.act(() => api.patch('/projects/' + pid + '/codes/' + opened.id, { version: saved.version, ...changes }), done);
 }
