@@ -668,7 +668,7 @@ mod tests {
             .into_iter()
             .map(|b| b.path)
             .collect();
-        assert_eq!(left, [fresh.path.clone()]);
+        assert_eq!(left, std::slice::from_ref(&fresh.path));
         // The fresh backup is after the erasure: no warning any more, and a
         // second purge keeps it.
         assert_eq!(app.backups_before_erasure().await.expect("check"), None);

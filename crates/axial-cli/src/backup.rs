@@ -140,7 +140,7 @@ async fn newest_erasure(db: Option<&str>, path: &Path) -> anyhow::Result<Option<
     let app = App::new(crate::db::open(db).await?);
     let found = app.newest_erasure().await;
     app.store().close().await;
-    Ok(found.with_context(|| format!("cannot read the change log of {}", path.display()))?)
+    found.with_context(|| format!("cannot read the change log of {}", path.display()))
 }
 
 fn erasure_json(e: &Erasure) -> serde_json::Value {
@@ -156,7 +156,10 @@ async fn list(db: Option<&str>, json: bool) -> anyhow::Result<()> {
     let path = sqlite_file(db, "`axial backup list`")?;
     let folder = BackupFolder::of(&path);
     let files = folder.list()?;
-    let erasure = newest_erasure(db, &path).await?;
+    let erasure = newest_erasure(db, &path).await.unwrap_or_else(|e| {
+        eprintln!("warning: {e:#}; backups that hold erased data are not marked");
+        None
+    });
     let stale = |b: &BackupFile| erasure.as_ref().is_some_and(|e| b.predates(e.at));
     if json {
         return output::json(

@@ -7,10 +7,15 @@
 //! (project "Long transcript") for scrolling tests. `--accounts` turns
 //! sign-in on: "owner" (an administrator, owner of the demo) and "viewer"
 //! (a viewer of it), both with the password "browser test password".
+//! Key files for pseudonymisation and backups go beside the database
+//! (`axial-test.db.keys/`, `axial-test.db.backups/`); `--backup` takes one
+//! backup of the demo, so an erasure has an older backup to warn about.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
 
+use axial_app::backup::BackupFolder;
+use axial_app::pseudonymise::key_dir_beside;
 use axial_app::{App, ImportOutcome, ImportRequest};
 use axial_server::{serve, ServerConfig};
 use axial_store_sqlite::SqliteStore;
@@ -21,8 +26,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("axial-test.db");
     let store = SqliteStore::open(&db.display().to_string()).await?;
-    let app = App::new(Arc::new(store));
+    // Key files and backups beside the database, as `axial serve` keeps them.
+    let backups = BackupFolder::of(&db);
+    let app = App::new(Arc::new(store))
+        .with_key_dir(key_dir_beside(&db))
+        .with_backup_folder(backups.clone());
     app.build_demo(&|_| {}).await?;
+    if std::env::args().any(|a| a == "--backup") {
+        app.backup_into(&backups).await?;
+    }
     if big {
         add_long_transcript(&app).await?;
     }

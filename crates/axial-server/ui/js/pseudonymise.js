@@ -106,6 +106,10 @@ export function pseudonymiseView(ctx, sourceId, inspector) {
       // The reader loads the new text; the panels pick up the new name.
       ctx.go('#/p/' + pid + '/source/' + sourceId);
       await ctx.refresh();
+      // Backups taken before still hold the originals: say so until dismissed.
+      if (done.backup_warning) {
+        await dialog({ title: 'Older backups still hold the originals', body: h('p.backup-warning', done.backup_warning), ok: 'Understood' });
+      }
     } catch (e) {
       showError(e);
       applyBtn.disabled = false;
