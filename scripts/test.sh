@@ -69,4 +69,4 @@ echo "== browser tests"
 bash tests/browser/run.sh
 
 echo "== fuzzing the REFI-QDA readers briefly (cargo fuzz; longer runs: crates/axial-formats/FUZZING.md)"
-bash crates/axial-formats/fuzz/run.sh "${AXIAL_FUZZ_SECONDS:-10}"
+bash crates/axial-formats/fuzz/run.sh "${AXIAL_FUZZ_SECONDS:-20}"

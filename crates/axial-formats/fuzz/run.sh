@@ -14,6 +14,11 @@ formats="$(cd "$here/.." && pwd)"
 root="$(cd "$formats/../.." && pwd)"
 samples="$root/../shared/refi-qda/samples"
 seconds="${1:-20}"
+# Brief runs (CI) build unoptimised: the build, not the run, is the cost.
+profile=()
+if [ "$seconds" -le 30 ]; then
+    profile=(--dev)
+fi
 
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install --quiet --locked cargo-fuzz
 toolchain=()
@@ -35,7 +40,7 @@ printf '<?xml version="1.0" encoding="utf-8"?><Project name="p" xmlns="urn:QDA-X
 
 for target in qde_parser qdpx_archive; do
     echo "fuzz: $target for ${seconds}s"
-    cargo "${toolchain[@]}" fuzz run --sanitizer none "$target" -- \
+    cargo "${toolchain[@]}" fuzz run "${profile[@]}" --sanitizer none "$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 2>&1 |
         grep -E '^(stat::number_of_executed_units|stat::new_units_added|==[0-9]+== ERROR|SUMMARY|Done|.*panicked)' || true
     status=${PIPESTATUS[0]}
