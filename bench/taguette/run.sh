@@ -11,6 +11,7 @@
 # it fails at once). Needs root or unprivileged user namespaces for
 # `unshare -n` (falls back to `unshare -rn`). Report: target/taguette-comparison.md.
 # Other options are passed to compare.py (--docs, --words, --highlights, --runs, --keep).
+# AXIAL_BIN=path (absolute, or relative to the repository) skips the build.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,11 +30,15 @@ if [ -z "${AXIAL_BIN:-}" ]; then
     cargo build --release -p axial-cli
     AXIAL_BIN=target/release/axial
 fi
+case "$AXIAL_BIN" in
+/*) ;;
+*) AXIAL_BIN="$root/$AXIAL_BIN" ;;
+esac
 aversion=$("$AXIAL_BIN" --version 2>/dev/null || echo axial)
 
 cmd=$(echo "bench/taguette/run.sh $*" | sed "s/ *$//")
 inner='ip link set lo up && exec "$@"'
-set -- python3 bench/taguette/compare.py --venv "$root/$venv" --axial "$root/$AXIAL_BIN" \
+set -- python3 bench/taguette/compare.py --venv "$root/$venv" --axial "$AXIAL_BIN" \
     --out "$root/$out" --taguette-version "taguette $tversion" --axial-version "$aversion" \
     --command "$cmd" "$@"
 if unshare -n true 2>/dev/null; then

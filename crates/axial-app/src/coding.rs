@@ -3,10 +3,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axial_core::{
-    Action, CaseId, ChangeSet, Code, CodeId, Coding, CodingId, Entity, Op, Project, Source,
-    SourceId, Span, Subject, UserId, Variable, VariableId, VariableKind, Version,
+    Action, CaseId, ChangeSet, Code, CodeId, Coding, CodingId, Entity, EntityKind, Op, Project,
+    ProjectId, Source, SourceId, Span, Subject, UserId, Variable, VariableId, VariableKind,
+    Version,
 };
-use axial_store::CodingFilter;
+use axial_store::{CodingFilter, StoreError};
 use serde::Serialize;
 
 use crate::codebook::{descendants, tree_order};
@@ -69,6 +70,65 @@ pub struct SegmentQuery {
 }
 
 impl App {
+    /// Applies a code to one source, all named by id (what a browser sends
+    /// for each selection it codes). The source, the codebook and the
+    /// coder's codings of that code in that source are read at the same time
+    /// and nothing else is (every read is a round trip to the database), so
+    /// a coding costs one read's wait before its commit. A source or code of
+    /// another project is reported as not found, as is a project that does
+    /// not exist. Returns the code and the codings made.
+    pub async fn apply_by_ids(
+        &self,
+        actor: &Actor,
+        project: ProjectId,
+        source: SourceId,
+        code: CodeId,
+        target: &ApplyTarget,
+    ) -> Result<(Code, Vec<Coding>), AppError> {
+        let filter = CodingFilter {
+            codes: vec![code],
+            sources: vec![source],
+            coders: vec![actor.id()],
+        };
+        let store = self.store.as_ref();
+        let (s, codes, existing) = tokio::join!(
+            store.source(source),
+            store.codes(project),
+            store.codings(project, &filter),
+        );
+        let s = match s {
+            Ok(s) if s.project == project => s,
+            found => {
+                // Say which is missing: the project, or the source in it.
+                store.project(project).await?;
+                found?;
+                return Err(StoreError::NotFound {
+                    kind: EntityKind::Source,
+                    id: source.to_string(),
+                }
+                .into());
+            }
+        };
+        let c = codes?
+            .into_iter()
+            .find(|c| c.id == code)
+            .ok_or_else(|| StoreError::NotFound {
+                kind: EntityKind::Code,
+                id: code.to_string(),
+            })?;
+        let made = self
+            .apply_code_over(
+                actor,
+                project,
+                &c,
+                std::slice::from_ref(&s),
+                target,
+                existing?,
+            )
+            .await?;
+        Ok((c, made))
+    }
+
     /// Applies a code; returns the codings made (identical existing codings by
     /// the same coder are not repeated).
     pub async fn apply_code(
@@ -78,6 +138,31 @@ impl App {
         code: &Code,
         sources: &[Source],
         target: &ApplyTarget,
+    ) -> Result<Vec<Coding>, AppError> {
+        let existing = self
+            .store
+            .codings(
+                project.id,
+                &CodingFilter {
+                    codes: vec![code.id],
+                    sources: sources.iter().map(|s| s.id).collect(),
+                    coders: vec![actor.id()],
+                },
+            )
+            .await?;
+        self.apply_code_over(actor, project.id, code, sources, target, existing)
+            .await
+    }
+
+    /// [`App::apply_code`] given the coder's codings of `code` in `sources`.
+    async fn apply_code_over(
+        &self,
+        actor: &Actor,
+        project: ProjectId,
+        code: &Code,
+        sources: &[Source],
+        target: &ApplyTarget,
+        existing: Vec<Coding>,
     ) -> Result<Vec<Coding>, AppError> {
         if !code.codable {
             return Err(AppError::invalid(format!(
@@ -102,17 +187,6 @@ impl App {
             ),
             _ => None,
         };
-        let existing = self
-            .store
-            .codings(
-                project.id,
-                &CodingFilter {
-                    codes: vec![code.id],
-                    sources: sources.iter().map(|s| s.id).collect(),
-                    coders: vec![actor.id()],
-                },
-            )
-            .await?;
         let have: HashSet<(SourceId, Span)> = existing.iter().map(|c| (c.source, c.span)).collect();
         let mut made = Vec::new();
         let now = axial_core::now();
@@ -179,7 +253,7 @@ impl App {
                 }
                 made.push(Coding {
                     id: CodingId::new(),
-                    project: project.id,
+                    project,
                     source: source.id,
                     code: code.id,
                     span,
@@ -198,7 +272,7 @@ impl App {
             format!("in {} sources", sources.len())
         };
         let mut cs = ChangeSet::new(
-            Some(project.id),
+            Some(project),
             actor.id(),
             Action::CodingApply,
             if made.len() == 1 {
@@ -612,5 +686,99 @@ impl Attribution {
             Some(g) => format!("({who}, {g})"),
             None => format!("({who})"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    async fn app() -> (tempfile::TempDir, App, Actor) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("t.db");
+        let store = axial_store_sqlite::SqliteStore::open(&db.display().to_string())
+            .await
+            .expect("open store");
+        let app = App::new(Arc::new(store));
+        let actor = app.local_user("tester").await.expect("user");
+        (dir, app, actor)
+    }
+
+    fn not_found(r: Result<(Code, Vec<Coding>), AppError>, kind: EntityKind) {
+        match r {
+            Err(AppError::Store(StoreError::NotFound { kind: k, .. })) => assert_eq!(k, kind),
+            other => panic!("expected a missing {kind}, got {:?}", other.map(|r| r.1)),
+        }
+    }
+
+    #[tokio::test]
+    async fn apply_by_ids_codes_once_and_keeps_to_its_project() {
+        let (_d, app, actor) = app().await;
+        let (demo, _) = app.build_demo(&|_| {}).await.expect("demo");
+        let source = app.sources(&demo).await.expect("sources")[0].clone();
+        let code = app
+            .codes(&demo)
+            .await
+            .expect("codes")
+            .into_iter()
+            .find(|c| c.codable)
+            .expect("a codable code");
+        let span = ApplyTarget::Utf16 { start: 3, end: 11 };
+        let (c, made) = app
+            .apply_by_ids(&actor, demo.id, source.id, code.id, &span)
+            .await
+            .expect("applied");
+        assert_eq!((c.id, made.len(), made[0].project), (code.id, 1, demo.id));
+        assert_eq!(
+            made[0].span,
+            Span::new(3, 11, source.char_len).expect("span")
+        );
+        let (_, again) = app
+            .apply_by_ids(&actor, demo.id, source.id, code.id, &span)
+            .await
+            .expect("applied again");
+        assert!(
+            again.is_empty(),
+            "the same coding by the same coder is not repeated"
+        );
+
+        let other = app
+            .create_project(&actor, "other", "")
+            .await
+            .expect("project");
+        not_found(
+            app.apply_by_ids(&actor, other.id, source.id, code.id, &span)
+                .await,
+            EntityKind::Source,
+        );
+        let theirs = app
+            .create_code(&actor, &other, "theirs", None, None, "", true)
+            .await
+            .expect("code");
+        not_found(
+            app.apply_by_ids(&actor, demo.id, source.id, theirs.id, &span)
+                .await,
+            EntityKind::Code,
+        );
+        not_found(
+            app.apply_by_ids(&actor, ProjectId::new(), source.id, code.id, &span)
+                .await,
+            EntityKind::Project,
+        );
+        let past = source.char_len as usize + 5;
+        assert!(app
+            .apply_by_ids(
+                &actor,
+                demo.id,
+                source.id,
+                code.id,
+                &ApplyTarget::Utf16 {
+                    start: 0,
+                    end: past
+                }
+            )
+            .await
+            .is_err());
     }
 }

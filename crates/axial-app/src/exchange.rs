@@ -9,7 +9,9 @@
 //! by fresh ids consistently; users are matched by name or created; the
 //! project name is made unique. A codebook is merged into a project by name
 //! path (existing codes kept, new ones added). A dry run does all of this
-//! except the commit. This module does no file-system IO and prints nothing.
+//! except the commit. An export holds one source text at a time and none of
+//! the XML: it goes to a writer, or out in chunks for a download. This
+//! module does no file-system IO and prints nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Seek, Write};
@@ -17,11 +19,12 @@ use std::sync::Arc;
 
 use axial_core::{
     Action, ChangeSeq, ChangeSet, Code, CodeId, Entity, MemoLink, Op, Project, Set, SetId,
-    SetMember, Subject, User, UserId, Version,
+    SetMember, Source, SourceId, Subject, User, UserId, Version,
 };
-use axial_formats::refi::{self, Bundle, ImportOptions};
+use axial_formats::refi::{self, Bundle, ImportOptions, TextFacts};
 use axial_store::StoreError;
 use serde::Serialize;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 pub use axial_formats::refi::{Conversion, Loss, LossReport, RefiError};
@@ -93,6 +96,53 @@ pub struct CodebookImport {
     pub report: LossReport,
 }
 
+/// Bytes an export hands on at a time ([`App::export_qdpx_stream`]).
+pub const EXPORT_CHUNK: usize = 64 << 10;
+
+/// A `.qdpx` archive being written: the first chunk, then the rest as it
+/// is produced. An `Err` on `rest` means the archive is incomplete.
+pub struct QdpxStream {
+    pub first: Vec<u8>,
+    pub rest: mpsc::Receiver<Result<Vec<u8>, ExchangeError>>,
+}
+
+/// A `Write` that hands full chunks to a channel. Used from a blocking
+/// thread only (it blocks while the receiver is [`EXPORT_CHUNK`]s behind).
+struct ChunkSink {
+    tx: mpsc::Sender<Result<Vec<u8>, ExchangeError>>,
+    buf: Vec<u8>,
+}
+
+impl ChunkSink {
+    fn send(&mut self) -> std::io::Result<()> {
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(EXPORT_CHUNK));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the download was cancelled")
+        })
+    }
+
+    /// Sends what is left.
+    fn send_rest(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        self.send()
+    }
+}
+
+impl Write for ChunkSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= EXPORT_CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The kinds of file a project import accepts, told apart by content.
 fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK")
@@ -101,12 +151,18 @@ fn is_zip(bytes: &[u8]) -> bool {
 impl App {
     /// Every value of a project with its source texts: what an export writes.
     pub async fn export_bundle(&self, project: &Project) -> Result<Bundle, AppError> {
-        let snap = self.store.snapshot(project.id).await?;
-        let mut b = Bundle::new(snap.project.unwrap_or_else(|| project.clone()));
-        for s in &snap.sources {
-            let text = self.store.text(s.content_hash).await?;
+        let mut b = self.export_values(project).await?;
+        for s in &b.sources {
+            let text = self.export_text(s).await?;
             b.texts.insert(s.id, text.to_string());
         }
+        Ok(b)
+    }
+
+    /// Every value of a project without the texts, in canonical order.
+    async fn export_values(&self, project: &Project) -> Result<Bundle, AppError> {
+        let snap = self.store.snapshot(project.id).await?;
+        let mut b = Bundle::new(snap.project.unwrap_or_else(|| project.clone()));
         b.users = snap.users;
         b.sources = snap.sources;
         b.cases = snap.cases;
@@ -121,31 +177,125 @@ impl App {
         Ok(b)
     }
 
-    /// Writes a project as a `.qdpx` archive to `w`.
-    pub async fn export_qdpx<W: Write + Seek>(
+    /// A source's text for an export: the cached one if it is cached, else
+    /// read from the store without caching it (an export of a project
+    /// nobody has opened should not fill the cache with all its texts).
+    async fn export_text(&self, source: &Source) -> Result<Arc<str>, AppError> {
+        match self.texts.lookup(&source.content_hash) {
+            Some(t) => Ok(t.text.clone()),
+            None => Ok(self.store.text(source.content_hash).await?),
+        }
+    }
+
+    /// Writes a project as a `.qdpx` archive to `w`, holding one source
+    /// text at a time and none of the XML (see [`App::export_qdpx_stream`]).
+    pub async fn export_qdpx<W: Write + Seek + Send + 'static>(
         &self,
         project: &Project,
         w: W,
-    ) -> Result<(), ExchangeError> {
-        let b = self.export_bundle(project).await?;
-        refi::write_qdpx(&b, w).map_err(|source| ExchangeError::Refi {
-            file: format!("{}.qdpx", project.name),
-            source,
-        })
-    }
-
-    /// A project as the bytes of a `.qdpx` archive (the archive is built off
-    /// the async threads).
-    pub async fn export_qdpx_bytes(&self, project: &Project) -> Result<Vec<u8>, ExchangeError> {
-        let b = self.export_bundle(project).await?;
-        let file = format!("{}.qdpx", project.name);
-        tokio::task::spawn_blocking(move || {
-            let mut out = Cursor::new(Vec::new());
-            refi::write_qdpx(&b, &mut out).map(|()| out.into_inner())
+    ) -> Result<W, ExchangeError> {
+        self.export_archive(project, w, |b, facts, texts, w| {
+            refi::write_qdpx_streamed(b, facts, texts, w)
         })
         .await
-        .map_err(|e| AppError::Internal(format!("the export task failed: {e}")))?
-        .map_err(|source| ExchangeError::Refi { file, source })
+    }
+
+    /// A project as the bytes of a `.qdpx` archive.
+    pub async fn export_qdpx_bytes(&self, project: &Project) -> Result<Vec<u8>, ExchangeError> {
+        Ok(self
+            .export_qdpx(project, Cursor::new(Vec::new()))
+            .await?
+            .into_inner())
+    }
+
+    /// Starts writing a project as a `.qdpx` archive for a writer that
+    /// cannot seek (an HTTP response body) and returns once the first
+    /// chunk is ready, so a project that cannot be exported is an error
+    /// rather than a broken download. The rest arrives on
+    /// [`QdpxStream::rest`] as it is produced (an `Err` there means the
+    /// archive is incomplete); at most a few chunks of
+    /// [`EXPORT_CHUNK`] bytes and one source text are held at a time.
+    pub async fn export_qdpx_stream(&self, project: &Project) -> Result<QdpxStream, ExchangeError> {
+        let (tx, mut rx) = mpsc::channel(4);
+        let app = self.clone();
+        let project = project.clone();
+        tokio::spawn(async move {
+            let sink = ChunkSink {
+                tx: tx.clone(),
+                buf: Vec::with_capacity(EXPORT_CHUNK),
+            };
+            let done = app
+                .export_archive(&project, sink, |b, facts, texts, w| {
+                    let mut sink = refi::write_qdpx_to_stream(b, facts, texts, w)?;
+                    sink.send_rest().map_err(|e| RefiError::Write {
+                        detail: e.to_string(),
+                    })?;
+                    Ok(sink)
+                })
+                .await;
+            if let Err(e) = done {
+                // The receiver may be gone (the client left): nothing to tell.
+                let _ = tx.send(Err(e)).await;
+            }
+        });
+        match rx.recv().await {
+            Some(Ok(first)) => Ok(QdpxStream { first, rest: rx }),
+            Some(Err(e)) => Err(e),
+            None => {
+                Err(AppError::Internal("the export stopped before writing anything".into()).into())
+            }
+        }
+    }
+
+    /// The export pipeline: values (no texts) and the facts of each text
+    /// (one text held at a time), then `write` runs off the async threads
+    /// and is fed the texts one by one, in source order, through a small
+    /// channel.
+    async fn export_archive<W, F>(
+        &self,
+        project: &Project,
+        w: W,
+        write: F,
+    ) -> Result<W, ExchangeError>
+    where
+        W: Send + 'static,
+        F: FnOnce(
+                Bundle,
+                &HashMap<SourceId, TextFacts>,
+                &mut dyn FnMut(&Source) -> Result<Arc<str>, RefiError>,
+                W,
+            ) -> Result<W, RefiError>
+            + Send
+            + 'static,
+    {
+        let b = self.export_values(project).await?;
+        let mut facts = HashMap::with_capacity(b.sources.len());
+        for s in &b.sources {
+            let text = self.export_text(s).await?;
+            facts.insert(s.id, TextFacts::of(&text));
+        }
+        let sources: Vec<Source> = b.sources.clone();
+        let file = format!("{}.qdpx", project.name);
+        let (tx, mut rx) = mpsc::channel::<(SourceId, Arc<str>)>(2);
+        let task = tokio::task::spawn_blocking(move || {
+            let mut next = |s: &Source| match rx.blocking_recv() {
+                Some((id, text)) if id == s.id => Ok(text),
+                _ => Err(RefiError::Write {
+                    detail: format!("the text of source '{}' did not arrive", s.name),
+                }),
+            };
+            write(b, &facts, &mut next, w)
+        });
+        for s in &sources {
+            let text = self.export_text(s).await?;
+            if tx.send((s.id, text)).await.is_err() {
+                break; // the writer stopped; its error is below
+            }
+        }
+        drop(tx);
+        task.await
+            .map_err(|e| AppError::Internal(format!("the export task failed: {e}")))?
+            .map_err(|source| ExchangeError::Refi { file, source })
     }
 
     /// The project's codebook as `.qdc` XML: the code tree and the code
@@ -263,20 +413,24 @@ impl App {
     }
 
     /// Whether any GUID of the bundle is already used in the database. Checks
-    /// the project, its sources and memos by id (cheap); other collisions
-    /// are caught by the store at commit.
+    /// the project and the first few sources and memos by id (a file
+    /// imported twice collides on all of them); any other collision is
+    /// caught by the store at commit, which then retries with fresh ids.
+    /// Checking every source would cost one query each (200,000 for a large
+    /// survey).
     async fn ids_taken(&self, b: &Bundle, projects: &[Project]) -> Result<bool, AppError> {
+        const SAMPLE: usize = 16;
         if projects.iter().any(|p| p.id == b.project.id) {
             return Ok(true);
         }
-        for s in &b.sources {
+        for s in b.sources.iter().take(SAMPLE) {
             match self.store.source(s.id).await {
                 Ok(_) => return Ok(true),
                 Err(StoreError::NotFound { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        for m in &b.memos {
+        for m in b.memos.iter().take(SAMPLE) {
             match self.store.memo(m.id).await {
                 Ok(_) => return Ok(true),
                 Err(StoreError::NotFound { .. }) => {}

@@ -64,7 +64,7 @@ pub use coding::{ApplyTarget, Segment, SegmentQuery};
 pub use error::AppError;
 pub use exchange::{
     CodebookImport, Conversion, ExchangeCounts, ExchangeError, Loss, LossReport, ProjectImport,
-    RefiError,
+    QdpxStream, RefiError, EXPORT_CHUNK,
 };
 pub use history::HistoryEntry;
 pub use layout::{layout_source, LayoutCode, LayoutLine, LayoutRange, LineSegment, SourceLayout};

@@ -126,19 +126,27 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum BenchCorpus {
+    /// The built-in demo study: 21 interviews, two coders
+    Demo,
     /// 40 transcripts of 2,000 words (a quick check)
     Small,
     /// 1,000 transcripts of 8,000 words, 200 codes, 100,000 codings
     W2,
+    /// A survey: 200,000 responses of 60 words (CSV with an open-text column)
+    W3,
 }
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     #[arg(long, value_enum, default_value = "w2")]
     pub corpus: BenchCorpus,
-    /// Repetitions of each timed operation
+    /// Repetitions of each quick operation
     #[arg(long, default_value_t = 15)]
     pub runs: usize,
+    /// Repetitions of each operation on the whole corpus (import, bulk
+    /// coding, QDPX export and import); repeats use scratch databases
+    #[arg(long, default_value_t = 3)]
+    pub heavy_runs: usize,
     /// Keep the benchmark database at this path instead of a temporary one
     #[arg(long)]
     pub keep: Option<std::path::PathBuf>,

@@ -1,14 +1,22 @@
-//! `axial bench`: builds a synthetic corpus in a temporary database and
-//! prints the timings (see BENCHMARKS.md for recorded figures).
+//! `axial bench`: builds a corpus in a temporary database, times every
+//! operation and prints the table (see BENCHMARKS.md for recorded figures).
+//!
+//! Owns what the benchmark needs from the process: the progress bar, the
+//! peak resident memory (reset before each operation through
+//! `/proc/self/clear_refs`, read from `VmHWM`), scratch databases for
+//! repeated imports, and the database size. The operations themselves are
+//! `axial_app::bench`.
 
+use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axial_app::bench::{self, CorpusSpec, Timing};
+use axial_app::bench::{self, BenchEnv, BenchOptions, BenchReport, Corpus, CorpusSpec, Timing};
 use axial_app::App;
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 
 use crate::args::{BenchArgs, BenchCorpus};
 
@@ -20,10 +28,74 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// What `axial bench` gives the app's benchmark.
+struct Env {
+    bar: ProgressBar,
+    /// Empty databases opened up front, handed out one per repeat.
+    scratch: Mutex<Vec<App>>,
+    /// Whether resetting the peak works here (Linux ≥ 4.0); without it the
+    /// per-operation peaks would only ever grow, so none are reported.
+    resettable: bool,
+}
+
+impl Env {
+    fn reset(&self) -> bool {
+        // "5" resets the peak resident set size to the current one.
+        std::fs::write("/proc/self/clear_refs", "5").is_ok()
+    }
+}
+
+impl BenchEnv for Env {
+    fn progress(&self, what: &str, done: usize, total: usize) {
+        self.bar.set_message(what.to_string());
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done as u64);
+    }
+    fn reset_peak(&self) {
+        if self.resettable {
+            self.reset();
+        }
+    }
+    fn peak_mib(&self) -> Option<f64> {
+        self.resettable.then(peak_rss_mib).flatten()
+    }
+    fn scratch(&self) -> Option<App> {
+        self.scratch
+            .lock()
+            .expect("the scratch list lock is never poisoned")
+            .pop()
+    }
+}
+
+/// Everything `axial bench --json` prints.
+#[derive(Serialize)]
+struct Output {
+    report: BenchReport,
+    layout: Option<LayoutOut>,
+    cli_start: Option<Timing>,
+    database_bytes: u64,
+    peak_rss_mib: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct LayoutOut {
+    chars: u32,
+    codings: usize,
+    median_ms: f64,
+    best_ms: f64,
+    runs: usize,
+}
+
 pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
-    let spec = match a.corpus {
-        BenchCorpus::Small => CorpusSpec::SMALL,
-        BenchCorpus::W2 => CorpusSpec::W2,
+    let corpus = match a.corpus {
+        BenchCorpus::Demo => Corpus::Demo,
+        BenchCorpus::Small => Corpus::Synthetic(CorpusSpec::SMALL),
+        BenchCorpus::W2 => Corpus::Synthetic(CorpusSpec::W2),
+        BenchCorpus::W3 => Corpus::Synthetic(CorpusSpec::W3),
+    };
+    let opts = BenchOptions {
+        runs: a.runs.max(1),
+        heavy_runs: a.heavy_runs.max(1),
     };
     let dir = std::env::temp_dir().join(format!("axial-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -31,147 +103,163 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         Some(p) => p.clone(),
         None => dir.join("bench.db"),
     };
+    let bar = if json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(1)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>28} [{bar:30}] {pos}/{len}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let mut env = Env {
+        bar,
+        scratch: Mutex::new(Vec::new()),
+        resettable: false,
+    };
+    env.resettable = env.reset();
     let result = async {
+        for n in 0..opts.scratch_needed() {
+            let db = dir.join(format!("scratch-{n}.db"));
+            let store = axial_store_sqlite::SqliteStore::open(&db.display().to_string()).await?;
+            env.scratch
+                .lock()
+                .expect("the scratch list lock is never poisoned")
+                .push(App::new(Arc::new(store)));
+        }
         let store = axial_store_sqlite::SqliteStore::open(&db.display().to_string()).await?;
         let app = App::new(Arc::new(store));
         let actor = app.local_user("bench").await?;
-        let bar = if json {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(1)
-        };
-        bar.set_style(
-            ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        let progress = |what: &str, done: usize, total: usize| {
-            bar.set_message(what.to_string());
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        };
-        let (project, report) = bench::run(&app, &actor, spec, a.runs, &progress).await?;
-        progress("coded layout", 0, 1);
-        let layout = axial_server::bench::measure_layout(&app, 300_000, 2_000, a.runs)
+        let (_, report) = bench::run(&app, &actor, corpus, opts, &env).await?;
+        env.progress("coded layout (server)", 0, 1);
+        let layout = axial_server::bench::measure_layout(&app, 300_000, 2_000, opts.runs)
             .await
             .map_err(|e| anyhow::anyhow!(e))?;
-        progress("QDPX export and import", 0, 1);
-        let target_db = dir.join("import.db");
-        let target = App::new(Arc::new(
-            axial_store_sqlite::SqliteStore::open(&target_db.display().to_string()).await?,
-        ));
-        let target_actor = target.local_user("bench").await?;
-        let exchange = bench::exchange(
-            &app,
-            &target,
-            &target_actor,
-            &project,
-            a.runs.clamp(1, 3),
-            2,
-        )
-        .await?;
-        target.store().close().await;
         app.store().close().await;
-        bar.finish_and_clear();
-        anyhow::Ok((report, layout, exchange))
+        env.bar.finish_and_clear();
+        anyhow::Ok((report, layout))
     }
     .await;
-    let db_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(db.with_extension("db-wal"))
-            .map(|m| m.len())
-            .unwrap_or(0);
-    let startup = cli_startup(&db, a.runs.max(10));
+    let db_bytes = file_size(&db) + file_size(&db.with_extension("db-wal"));
+    let startup = cli_startup(&db, opts.runs.max(10));
     let _ = std::fs::remove_dir_all(&dir);
-    let (report, layout, exchange) = result?;
-    let peak = peak_rss_mib();
-    if json {
-        crate::output::json(&serde_json::json!({
-            "report": report, "cli_start": startup.ok(), "exchange": exchange,
-            "layout_300k_chars_2000_codings_ms": { "median": layout.median.as_secs_f64() * 1000.0, "best": layout.best.as_secs_f64() * 1000.0, "runs": layout.runs }, "database_bytes": db_bytes, "peak_rss_mib": peak,
-        }))?;
-        return Ok(());
-    }
-    let t = |x: &Timing| {
-        format!(
-            "median {:.2} ms (min {:.2}, max {:.2}, {} runs)",
-            x.median_ms, x.min_ms, x.max_ms, x.runs
-        )
+    let (report, layout) = result?;
+    // The whole run's peak is only known when the peak was never reset.
+    let peak = (!env.resettable).then(peak_rss_mib).flatten();
+    let out = Output {
+        layout: Some(LayoutOut {
+            chars: layout.chars,
+            codings: layout.codings,
+            median_ms: layout.median.as_secs_f64() * 1000.0,
+            best_ms: layout.best.as_secs_f64() * 1000.0,
+            runs: layout.runs,
+        }),
+        cli_start: startup.as_ref().ok().cloned(),
+        database_bytes: db_bytes,
+        peak_rss_mib: peak.or_else(|| {
+            report
+                .ops
+                .iter()
+                .filter_map(|o| o.peak_rss_mib)
+                .reduce(f64::max)
+        }),
+        report,
     };
-    let c = report.corpus;
-    println!(
-        "corpus: {} sources × {} words, {} codes, {} codings ({:.1} MB of text)",
-        c.sources,
-        c.words_per_source,
-        c.codes,
-        c.codings,
-        report.text_bytes as f64 / 1e6
-    );
-    println!(
-        "import (each file its own transaction): {:.2} s, {:.1} MB/s",
-        report.import_seconds, report.import_mb_per_s
-    );
-    println!(
-        "  the importer alone (no commit): {:.1} MB/s",
-        report.parse_mb_per_s
-    );
-    println!(
-        "apply {} codings in batches of 2,000: {:.2} s, {:.0} codings/s",
-        c.codings, report.apply_codings_seconds, report.codings_per_second
-    );
-    println!(
-        "apply one coding (round trip through the store): {}",
-        t(&report.apply_one_coding)
-    );
-    println!("plain memory scan of the text: {}", t(&report.memory_scan));
-    println!(
-        "regex search '{}' ({} hits): {}",
-        report.search_pattern,
-        report.search_hits,
-        t(&report.search)
-    );
-    println!(
-        "  search / memory scan: {:.1}×",
-        report.search.median_ms / report.memory_scan.median_ms.max(1e-9)
-    );
-    println!(
-        "segments of one code ({} codings): {}",
-        report.segments_count,
-        t(&report.segments_5000)
-    );
-    println!(
-        "coded layout of a {}-character source with {} codings (server): median {:.2} ms (best {:.2}, {} runs)",
-        layout.chars,
-        layout.codings,
-        layout.median.as_secs_f64() * 1000.0,
-        layout.best.as_secs_f64() * 1000.0,
-        layout.runs
-    );
-    println!(
-        "QDPX export of the corpus ({:.1} MB archive): {}",
-        exchange.qdpx_bytes as f64 / 1e6,
-        t(&exchange.export_qdpx)
-    );
-    println!(
-        "QDPX import into a fresh database ({} codings): {}",
-        exchange.imported_codings,
-        t(&exchange.import_qdpx)
-    );
-    match startup {
-        Ok(s) => println!(
-            "CLI start to first output (`axial project list`): {}",
-            t(&s)
-        ),
-        Err(e) => println!("CLI start: not measured ({e})"),
+    if json {
+        return crate::output::json(&out);
     }
-    println!("database size: {:.1} MB", db_bytes as f64 / 1e6);
-    if let Some(p) = peak {
-        println!("peak resident memory: {p:.0} MiB");
-    }
+    print_table(&out, startup.err());
     Ok(())
 }
 
+fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+fn ms(x: f64) -> String {
+    if x >= 1000.0 {
+        format!("{:.2} s", x / 1000.0)
+    } else if x >= 10.0 {
+        format!("{x:.1} ms")
+    } else {
+        format!("{x:.2} ms")
+    }
+}
+
+fn timing(t: &Timing) -> String {
+    format!(
+        "{} ({}–{}, {} runs)",
+        ms(t.median_ms),
+        ms(t.min_ms),
+        ms(t.max_ms),
+        t.runs
+    )
+}
+
+fn print_table(out: &Output, startup_error: Option<anyhow::Error>) {
+    let r = &out.report;
+    let size = match &r.spec {
+        Some(s) => format!(
+            "{} sources × {} words, {} codes, {} codings",
+            s.sources, s.words_per_source, s.codes, s.codings
+        ),
+        None => "the built-in demo study".to_string(),
+    };
+    println!(
+        "corpus {}: {size}; in the project {} sources, {} codes, {} codings ({:.1} MB of text)",
+        r.corpus,
+        r.sources,
+        r.codes,
+        r.codings,
+        r.text_bytes as f64 / 1e6
+    );
+    println!(
+        "median (min–max, runs); rate at the median; limit = the plain memory scan's time for the same bytes ÷ the operation's; peak = resident memory while it ran"
+    );
+    for o in &r.ops {
+        let mut line = format!("{:<12} {}: {}", o.op, o.what, timing(&o.timing));
+        if let Some((v, unit)) = &o.rate {
+            line.push_str(&format!("; {v:.1} {unit}"));
+        }
+        if let (Some(f), false) = (o.fraction_of_scan, o.op == "memory_scan") {
+            line.push_str(&format!(
+                "; {:.1}% of the limit ({:.1}× the scan)",
+                f * 100.0,
+                1.0 / f.max(1e-12)
+            ));
+        }
+        if let Some(p) = o.peak_rss_mib {
+            line.push_str(&format!("; peak {p:.0} MiB"));
+        }
+        println!("{line}");
+    }
+    for (op, why) in &r.skipped {
+        println!("{op:<12} not run: {why}");
+    }
+    if let Some(l) = &out.layout {
+        println!(
+            "{:<12} coded layout of a {}-character source with {} codings through the router: median {} (best {}, {} runs)",
+            "layout", l.chars, l.codings, ms(l.median_ms), ms(l.best_ms), l.runs
+        );
+    }
+    match (&out.cli_start, startup_error) {
+        (Some(s), _) => println!(
+            "{:<12} CLI start to first output (`axial project list`): {}",
+            "cli_start",
+            timing(s)
+        ),
+        (None, Some(e)) => println!("{:<12} not measured ({e})", "cli_start"),
+        (None, None) => {}
+    }
+    println!("database size: {:.1} MB", out.database_bytes as f64 / 1e6);
+    if let Some(p) = out.peak_rss_mib {
+        println!("peak resident memory of the run: {p:.0} MiB");
+    }
+}
+
 /// Time from starting `axial project list` to its exit, over `runs` runs.
-fn cli_startup(db: &std::path::Path, runs: usize) -> anyhow::Result<Timing> {
+fn cli_startup(db: &Path, runs: usize) -> anyhow::Result<Timing> {
     let exe = std::env::current_exe()?;
     let mut ds: Vec<Duration> = Vec::new();
     for _ in 0..runs {

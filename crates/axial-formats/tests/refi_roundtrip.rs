@@ -18,8 +18,8 @@ use axial_core::{
     ValueId, Variable, VariableId, VariableKind, VariableValue, Version,
 };
 use axial_formats::refi::{
-    read_codebook_csv, read_qdc, read_qdpx, write_qdc, write_qde, write_qdpx, Bundle,
-    ImportOptions, RefiError,
+    read_codebook_csv, read_qdc, read_qdpx, write_qdc, write_qde, write_qdpx, write_qdpx_streamed,
+    write_qdpx_to_stream, Bundle, ImportOptions, RefiError, TextFacts,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -564,6 +564,93 @@ fn minimal_bundles_validate_without_empty_containers() {
     validate(&xml, "Project.xsd");
     assert!(!xml.contains("<Users") && !xml.contains("<Sets"), "{xml}");
     check_round_trip(&b);
+}
+
+/// A writer that cannot seek, like an HTTP response body.
+struct NoSeek(Vec<u8>);
+
+impl Write for NoSeek {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn streamed_exports_ask_each_text_once_and_read_back_the_same() {
+    let b = rich();
+    let facts: HashMap<SourceId, TextFacts> = b
+        .texts
+        .iter()
+        .map(|(id, t)| (*id, TextFacts::of(t)))
+        .collect();
+    let mut no_texts = b.clone();
+    no_texts.texts.clear();
+    let mut asked = Vec::new();
+    let mut text = |s: &Source| {
+        asked.push(s.id);
+        Ok::<_, RefiError>(b.texts[&s.id].clone())
+    };
+    let seekable =
+        write_qdpx_streamed(no_texts.clone(), &facts, &mut text, Cursor::new(Vec::new()))
+            .expect("streamed export")
+            .into_inner();
+    assert_eq!(seekable, to_qdpx(&b), "the same bytes as write_qdpx");
+    let canonical = b.canonical();
+    let order: Vec<SourceId> = canonical.sources.iter().map(|s| s.id).collect();
+    assert_eq!(asked, order, "each text once, in source order");
+
+    let stream = write_qdpx_to_stream(
+        no_texts.clone(),
+        &facts,
+        |s: &Source| Ok::<_, RefiError>(b.texts[&s.id].clone()),
+        NoSeek(Vec::new()),
+    )
+    .expect("export to a stream")
+    .0;
+    let again = write_qdpx_to_stream(
+        no_texts.clone(),
+        &facts,
+        |s: &Source| Ok::<_, RefiError>(b.texts[&s.id].clone()),
+        NoSeek(Vec::new()),
+    )
+    .expect("export to a stream")
+    .0;
+    assert_eq!(stream, again, "streamed archives are deterministic too");
+    let (back, report) =
+        read_qdpx(Cursor::new(&stream), &opts()).expect("streamed archive imports");
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(back, canonical);
+
+    // A text that is not the one the facts were taken from is refused.
+    let changed = write_qdpx_to_stream(
+        no_texts.clone(),
+        &facts,
+        |_: &Source| Ok::<_, RefiError>(String::from("other")),
+        NoSeek(Vec::new()),
+    );
+    assert!(
+        matches!(&changed, Err(RefiError::Export { detail }) if detail.contains("changed while")),
+        "{:?}",
+        changed.err()
+    );
+    // A source without facts is refused before anything is written.
+    let mut missing = facts.clone();
+    missing.remove(&order[0]);
+    let mut out = NoSeek(Vec::new());
+    let r = write_qdpx_to_stream(
+        no_texts,
+        &missing,
+        |s: &Source| Ok::<_, RefiError>(b.texts[&s.id].clone()),
+        &mut out,
+    );
+    assert!(matches!(r, Err(RefiError::Export { .. })));
+    assert!(
+        out.0.is_empty(),
+        "nothing written for a bundle that fails its check"
+    );
 }
 
 #[test]

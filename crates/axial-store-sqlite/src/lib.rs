@@ -154,6 +154,11 @@ impl SqliteStore {
             // originals of a pseudonymised one) is overwritten, not left in
             // free pages.
             .pragma("secure_delete", "ON")
+            // Statement journals (every multi-row insert keeps one, holding
+            // copies of the pages it changes) stay in memory instead of
+            // spilling to a temporary file past 64 KiB: faster, and no copy
+            // of erased content lands in a temporary file.
+            .pragma("temp_store", "memory")
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(options.busy_timeout)
             .statement_cache_capacity(256);
@@ -264,6 +269,12 @@ impl Store for SqliteStore {
 
     async fn commit(&self, change: ChangeSet) -> Result<Change, StoreError> {
         let _gate = self.write_gate.lock().await;
+        if write::is_one_insert(&change) {
+            let mut conn = self.conn().await?;
+            return write::commit_one_insert(&mut conn, &change)
+                .await
+                .map_err(|f| self.fail(f));
+        }
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -517,6 +528,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axial_core::{Action, CaseId, Entity, Op, Version};
 
     #[test]
     fn memory_locations() {
@@ -524,5 +536,104 @@ mod tests {
         assert!(is_memory("sqlite://?mode=memory"));
         assert!(!is_memory("sqlite:///tmp/a.db"));
         assert!(!is_memory("/tmp/:memory:.db"));
+    }
+
+    /// A lone insert commits in one execution with its own transaction: a
+    /// failing one must leave nothing behind and no transaction open.
+    #[tokio::test]
+    async fn a_lone_insert_that_fails_leaves_the_connection_clean() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("one.db");
+        let store = SqliteStore::open_with(
+            &db.display().to_string(),
+            SqliteOptions {
+                max_connections: 1,
+                ..SqliteOptions::default()
+            },
+        )
+        .await
+        .expect("open");
+        let now = axial_core::now();
+        let user = User {
+            id: UserId::new(),
+            name: "u".into(),
+            display_name: "U".into(),
+            created_at: now,
+            version: Version::FIRST,
+        };
+        let project = Project {
+            id: ProjectId::new(),
+            name: "p".into(),
+            description: String::new(),
+            created_at: now,
+            version: Version::FIRST,
+        };
+        let one = |action, e| {
+            let mut cs = ChangeSet::new(Some(project.id), user.id, action, "t");
+            cs.push(Op::insert(e));
+            cs
+        };
+        let mut first = ChangeSet::new(None, user.id, Action::UserCreate, "user");
+        first.push(Op::insert(Entity::User(user.clone())));
+        store.commit(first).await.expect("user");
+        let made = store
+            .commit(one(Action::ProjectCreate, Entity::Project(project.clone())))
+            .await
+            .expect("project");
+        let case = Case {
+            id: CaseId::new(),
+            project: project.id,
+            name: "c".into(),
+            description: String::new(),
+            version: Version::FIRST,
+        };
+        let logged = store
+            .commit(one(Action::CaseCreate, Entity::Case(case.clone())))
+            .await
+            .expect("case");
+        assert_eq!(
+            logged.seq.0,
+            made.seq.0 + 1,
+            "the log entry's number comes back"
+        );
+        // The same id again: refused, worded as for any insert.
+        let same_id = Case {
+            name: "c again".into(),
+            ..case.clone()
+        };
+        let again = store
+            .commit(one(Action::CaseCreate, Entity::Case(same_id)))
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::AlreadyExists { .. })),
+            "{again:?}"
+        );
+        // A missing reference: refused, nothing left behind.
+        let orphan = Case {
+            id: CaseId::new(),
+            project: ProjectId::new(),
+            ..case.clone()
+        };
+        let err = store
+            .commit(one(Action::CaseCreate, Entity::Case(orphan)))
+            .await;
+        assert!(matches!(err, Err(StoreError::Constraint { .. })), "{err:?}");
+        // The one connection is usable and outside any transaction: the next
+        // commit (which begins its own) works and only it is logged.
+        let next = Case {
+            id: CaseId::new(),
+            name: "d".into(),
+            ..case
+        };
+        let after = store
+            .commit(one(Action::CaseCreate, Entity::Case(next)))
+            .await
+            .expect("the next commit works");
+        assert_eq!(
+            after.seq.0,
+            logged.seq.0 + 1,
+            "failed commits logged nothing"
+        );
+        assert_eq!(store.cases(project.id).await.expect("cases").len(), 2);
     }
 }

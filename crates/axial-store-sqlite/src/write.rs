@@ -29,6 +29,12 @@ use crate::table::{self, Table};
 
 type Q<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 
+/// Whether a statement failed on a constraint (SQLite keeps the transaction
+/// open and undoes just that statement).
+fn is_constraint(e: &sqlx::Error) -> bool {
+    error::sqlite_code(e).is_some_and(|c| c & 0xff == 19)
+}
+
 fn bind(q: Q<'_>, v: Val) -> Q<'_> {
     match v {
         Val::Text(s) => q.bind(s),
@@ -38,8 +44,39 @@ fn bind(q: Q<'_>, v: Val) -> Q<'_> {
     }
 }
 
+/// Ops above which a change set is large (an import of a whole project).
+const LARGE_OPS: usize = 5_000;
+/// Text bytes above which a change set is large.
+const LARGE_TEXT_BYTES: usize = 16 << 20;
+/// Page cache (KiB, as `PRAGMA cache_size` takes a negative size) for the
+/// transaction of a large change set. With the default 2 MiB, SQLite spills
+/// dirty pages to the WAL in the middle of the transaction and reads them
+/// back, which was most of the time a QDPX import of W2 took. Only pages in
+/// use take memory, and the default comes back right after.
+const LARGE_CACHE_KIB: i64 = 256 << 10;
+
 /// Applies `cs` and appends it to the log; the caller commits or rolls back.
 pub(crate) async fn commit(conn: &mut SqliteConnection, cs: &ChangeSet) -> Result<Change, Fault> {
+    let text_bytes: usize = cs.texts.iter().map(|(_, t)| t.len()).sum();
+    if cs.ops.len() < LARGE_OPS && text_bytes < LARGE_TEXT_BYTES {
+        return commit_ops(conn, cs).await;
+    }
+    let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(&format!("PRAGMA cache_size = {}", -LARGE_CACHE_KIB))
+        .execute(&mut *conn)
+        .await?;
+    let done = commit_ops(conn, cs).await;
+    // Back to the usual size whatever happened (pages beyond it are freed
+    // once the transaction ends).
+    sqlx::query(&format!("PRAGMA cache_size = {cache}"))
+        .execute(&mut *conn)
+        .await?;
+    done
+}
+
+async fn commit_ops(conn: &mut SqliteConnection, cs: &ChangeSet) -> Result<Change, Fault> {
     store_texts(conn, &cs.texts).await?;
     apply_ops(conn, &cs.ops).await?;
     let at = axial_core::now();
@@ -79,6 +116,74 @@ pub(crate) async fn commit(conn: &mut SqliteConnection, cs: &ChangeSet) -> Resul
     }
     change.seq = seq;
     Ok(change)
+}
+
+const LOG_INSERT: &str = "INSERT INTO changes (project, author, at, action, summary, ops, reverts) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+/// Whether `cs` is the commonest change: one inserted row and nothing else
+/// (a coding applied in the browser), which [`commit_one_insert`] commits.
+pub(crate) fn is_one_insert(cs: &ChangeSet) -> bool {
+    matches!(cs.ops.as_slice(), [Op::Insert { after }] if !matches!(after, Entity::Memo(_)))
+        && cs.texts.is_empty()
+        && cs.scrub.is_none()
+        && cs.purge_texts.is_empty()
+        && cs.reverts.is_none()
+}
+
+/// Commits a change for which [`is_one_insert`] holds in one round trip to
+/// the connection's thread: `BEGIN IMMEDIATE`, the row, its log entry and
+/// `COMMIT` as one four-statement execution (each round trip costs several
+/// thread switches, which were most of the time of applying a coding). On
+/// a failure, whatever began is rolled back before the error is worded as a
+/// lone op's would be. Durability is the same: the `COMMIT` returns once the
+/// WAL is synced.
+pub(crate) async fn commit_one_insert(
+    conn: &mut SqliteConnection,
+    cs: &ChangeSet,
+) -> Result<Change, Fault> {
+    let [Op::Insert { after }] = cs.ops.as_slice() else {
+        return Err(StoreError::Constraint {
+            message: "commit_one_insert needs a change of one insert".into(),
+        }
+        .into());
+    };
+    let t = table::table(after.kind());
+    let at = axial_core::now();
+    let ops = codec::json("the change's ops", &cs.ops)?;
+    let sql = format!("BEGIN IMMEDIATE; {}; {LOG_INSERT}; COMMIT", t.insert);
+    let mut q = sqlx::query(&sql);
+    for v in table::encode(after)? {
+        q = bind(q, v);
+    }
+    let q = q
+        .bind(cs.project.map(|p| p.to_string()))
+        .bind(cs.author.to_string())
+        .bind(codec::micros(at)?)
+        .bind(cs.action.as_str())
+        .bind(&cs.summary)
+        .bind(ops)
+        .bind(Option::<i64>::None);
+    let seq = match q.execute(&mut *conn).await {
+        // COMMIT inserts nothing: the last row inserted is the log entry.
+        Ok(done) => ChangeSeq(done.last_insert_rowid()),
+        Err(err) => {
+            // Fails harmlessly when the transaction never began or SQLite
+            // already rolled it back.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            return Err(explain(conn, Verb::Insert, after, err).await);
+        }
+    };
+    Ok(Change {
+        seq,
+        project: cs.project,
+        author: cs.author,
+        at,
+        action: cs.action,
+        summary: cs.summary.clone(),
+        ops: cs.ops.clone(),
+        reverts: None,
+        reverted_by: None,
+    })
 }
 
 /// Applies ops in order, running like inserts and deletes as multi-row
@@ -212,18 +317,16 @@ async fn append_log(
     ops: &str,
     reverts: Option<ChangeSeq>,
 ) -> Result<ChangeSeq, Fault> {
-    let done = sqlx::query(
-        "INSERT INTO changes (project, author, at, action, summary, ops, reverts) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(project.map(|p| p.to_string()))
-    .bind(author.to_string())
-    .bind(codec::micros(at)?)
-    .bind(action.as_str())
-    .bind(summary)
-    .bind(ops)
-    .bind(reverts.map(|s| s.0))
-    .execute(&mut *conn)
-    .await?;
+    let done = sqlx::query(LOG_INSERT)
+        .bind(project.map(|p| p.to_string()))
+        .bind(author.to_string())
+        .bind(codec::micros(at)?)
+        .bind(action.as_str())
+        .bind(summary)
+        .bind(ops)
+        .bind(reverts.map(|s| s.0))
+        .execute(&mut *conn)
+        .await?;
     Ok(ChangeSeq(done.last_insert_rowid()))
 }
 
@@ -279,9 +382,9 @@ fn batchable_run(ops: &[Op]) -> usize {
     }
 }
 
-/// Runs a run of like ops as one statement inside a savepoint. If the
-/// statement fails or touches fewer rows than it should, the savepoint is
-/// rolled back and the ops run one at a time, which finds and words the
+/// Runs a run of like ops as one statement. If the statement fails on a
+/// constraint or (a delete) touches fewer rows than it should, its effect
+/// is undone and the ops run one at a time, which finds and words the
 /// failing op exactly as a lone op would.
 async fn apply_batch(conn: &mut SqliteConnection, ops: &[Op]) -> Result<(), Fault> {
     let first = ops[0].entity().kind();
@@ -315,6 +418,26 @@ async fn apply_batch(conn: &mut SqliteConnection, ops: &[Op]) -> Result<(), Faul
                 .bind(codec::version(e.version())?);
         }
     }
+    if inserting {
+        // A multi-row insert either inserts every row or, on a constraint
+        // failure, is undone by SQLite itself (the statement is atomic) and
+        // the transaction stays open: no savepoint needed, which spares two
+        // round trips per batch and a second journal of every page it
+        // touches. Any other failure may have ended the transaction, so it
+        // is reported as it is rather than replayed.
+        return match q.execute(&mut *conn).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_constraint(&e) => {
+                for op in ops {
+                    apply(conn, op).await?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    // A delete can match fewer rows than asked (a stale version) after
+    // deleting some: the savepoint takes those back before the replay.
     sqlx::query("SAVEPOINT axial_batch")
         .execute(&mut *conn)
         .await?;

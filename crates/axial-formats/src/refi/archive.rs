@@ -5,12 +5,15 @@
 //! produces a deterministic archive (fixed timestamps and permissions).
 //! This module does not interpret the XML or the texts.
 
+use std::collections::HashMap;
 use std::io::{Read, Seek, Write};
 
+use axial_core::{Source, SourceId};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
-use super::{Limits, RefiError};
+use super::export::{self, TextFacts};
+use super::{Bundle, Limits, RefiError};
 
 /// Entries smaller than this are never judged by their compression ratio.
 const RATIO_FLOOR: u64 = 1 << 20;
@@ -43,6 +46,11 @@ pub(crate) struct Archive<R: Read + Seek> {
     zip: ZipArchive<R>,
     /// Entry names, lower-cased with `/` separators, by index.
     names: Vec<String>,
+    /// Index of each name (the first entry of a name wins).
+    by_name: HashMap<String, usize>,
+    /// Index of each file name directly in `sources/` or at the root, for
+    /// lookups by base name (the first wins).
+    by_base: HashMap<String, usize>,
     limits: Limits,
     unpacked: u64,
 }
@@ -109,9 +117,25 @@ impl<R: Read + Seek> Archive<R> {
             }
             names.push(name.replace('\\', "/").to_lowercase());
         }
+        // Looked up once per source: maps, not scans (200,000 sources).
+        let mut by_name = HashMap::with_capacity(names.len());
+        let mut by_base = HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            by_name.entry(n.clone()).or_insert(i);
+            let base = match n.rsplit_once('/') {
+                Some(("sources", file)) => Some(file),
+                Some(_) => None,
+                None => Some(n.as_str()),
+            };
+            if let Some(b) = base {
+                by_base.entry(b.to_string()).or_insert(i);
+            }
+        }
         Ok(Archive {
             zip,
             names,
+            by_name,
+            by_base,
             limits: *limits,
             unpacked: 0,
         })
@@ -202,17 +226,12 @@ impl<R: Read + Seek> Files for Archive<R> {
         let rest = rest.replace('\\', "/");
         let base = rest.rsplit('/').next().unwrap_or(&rest).to_string();
         let in_sources = format!("sources/{rest}");
-        let exact = self
-            .names
-            .iter()
-            .position(|n| *n == in_sources || *n == rest);
-        let by_base = || {
-            self.names.iter().position(|n| match n.rsplit_once('/') {
-                Some((dir, file)) => dir == "sources" && file == base,
-                None => *n == base,
-            })
+        // The first entry that is either name, as a scan would find it.
+        let exact = match (self.by_name.get(&in_sources), self.by_name.get(&rest)) {
+            (Some(&a), Some(&b)) => Some(a.min(b)),
+            (a, b) => a.or(b).copied(),
         };
-        match exact.or_else(by_base) {
+        match exact.or_else(|| self.by_base.get(&base).copied()) {
             Some(i) => {
                 let (entry, bytes) = self.read(i)?;
                 Ok(Fetched::Found { entry, bytes })
@@ -222,13 +241,22 @@ impl<R: Read + Seek> Files for Archive<R> {
     }
 }
 
-/// Writes `project.qde` and `sources/<name>` entries, deflated, with fixed
-/// timestamps so the same input always gives the same bytes.
-pub(crate) fn write<W: Write + Seek>(
-    w: W,
-    xml: &str,
-    files: &[(String, String)],
-) -> Result<(), RefiError> {
+/// Writes `project.qde` (the XML streamed into the entry as it is produced),
+/// then `sources/<GUID>.txt` for each source in bundle order, deflated, with
+/// fixed timestamps so the same input always gives the same bytes. Each text
+/// is asked of `texts` when its entry is written and dropped after it, so
+/// at most one text is held here at a time.
+pub(crate) fn write<S, F, T>(
+    mut zip: ZipWriter<S>,
+    b: &Bundle,
+    facts: &HashMap<SourceId, TextFacts>,
+    mut texts: F,
+) -> Result<S, RefiError>
+where
+    S: Write + Seek,
+    F: FnMut(&Source) -> Result<T, RefiError>,
+    T: AsRef<str>,
+{
     let opts = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::DEFAULT)
@@ -236,16 +264,28 @@ pub(crate) fn write<W: Write + Seek>(
     let werr = |e: &dyn std::fmt::Display| RefiError::Write {
         detail: e.to_string(),
     };
-    let mut zip = ZipWriter::new(w);
     zip.start_file("project.qde", opts).map_err(|e| werr(&e))?;
-    zip.write_all(xml.as_bytes()).map_err(|e| werr(&e))?;
-    for (name, text) in files {
-        zip.start_file(format!("sources/{name}"), opts)
+    export::write_xml(b, facts, &mut zip)?;
+    for s in &b.sources {
+        let text = texts(s)?;
+        let text = text.as_ref();
+        let f = facts.get(&s.id).ok_or_else(|| RefiError::Export {
+            detail: format!("source '{}' ({}) has no text", s.name, s.id),
+        })?;
+        if !f.fits(text) {
+            return Err(RefiError::Export {
+                detail: format!(
+                    "the text of source '{}' changed while it was being exported; export again",
+                    s.name
+                ),
+            });
+        }
+        zip.start_file(format!("sources/{}", export::text_file(s.id)), opts)
             .map_err(|e| werr(&e))?;
-        zip.write_all(text.as_bytes()).map_err(|e| werr(&e))?;
+        zip.write_all(f.written(text).as_bytes())
+            .map_err(|e| werr(&e))?;
     }
-    zip.finish().map_err(|e| werr(&e))?;
-    Ok(())
+    zip.finish().map_err(|e| werr(&e))
 }
 
 #[cfg(test)]

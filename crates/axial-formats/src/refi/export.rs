@@ -5,12 +5,21 @@
 //! another program would choke on. Writes elements in the exact order of
 //! `Project.xsd` and omits empty containers. The mapping is documented in
 //! `refi/mod.rs`; this module does not write the ZIP itself.
+//!
+//! The texts themselves are not needed to write the XML, only their
+//! [`TextFacts`] (length, and where CRLF and a BOM are dropped), and the XML
+//! goes to any `Write` a chunk at a time, so a whole project can be exported
+//! holding one text at a time and no full copy of the XML. Every per-item
+//! lookup goes through an index built once (no quadratic loops over cases,
+//! values or sources).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use axial_core::case::format_date;
 use axial_core::{
-    Code, CodeId, Coding, MemoLink, SetMember, Span, Subject, Timestamp, Value, VariableKind,
+    Code, CodeId, Coding, MemoLink, SetMember, SourceId, Span, Subject, Timestamp, Value,
+    VariableKind,
 };
 use serde_json::{json, Value as Json};
 use time::format_description::well_known::Rfc3339;
@@ -55,54 +64,88 @@ pub(crate) fn span_json(s: Span) -> Json {
     json!([s.start().0, s.end().0])
 }
 
-/// What the exporter produced.
-pub(crate) struct Exported {
-    pub xml: String,
-    /// `(file name inside sources/, text)`.
-    pub files: Vec<(String, String)>,
+/// What the exporter must know of a source text before it writes
+/// `project.qde`: its length, and the code points REFI-QDA text files drop
+/// (a leading U+FEFF, the CR of each CRLF), so positions can be moved to
+/// the text as written. Small: the text itself is not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextFacts {
+    char_len: u32,
+    bytes: u64,
+    /// Code-point positions (in the stored text) that are not written, ascending.
+    dropped: Vec<u32>,
 }
 
-/// A source text as written: no leading BOM, LF only, and the map from old
-/// code-point positions to new ones.
-struct WrittenText {
-    text: String,
-    map: Option<Vec<u32>>,
-}
-
-fn written_text(text: &str) -> WrittenText {
-    if !text.contains('\r') && !text.starts_with('\u{feff}') {
-        return WrittenText {
-            text: text.to_string(),
-            map: None,
-        };
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut map = Vec::with_capacity(chars.len() + 1);
-    let mut n = 0u32;
-    for (i, &c) in chars.iter().enumerate() {
-        map.push(n);
-        let drop = (i == 0 && c == '\u{feff}') || (c == '\r' && chars.get(i + 1) == Some(&'\n'));
-        if !drop {
-            out.push(c);
+impl TextFacts {
+    /// Scans a text once.
+    pub fn of(text: &str) -> TextFacts {
+        let bytes = text.len() as u64;
+        if !text.contains('\r') && !text.starts_with('\u{feff}') {
+            let char_len = if text.is_ascii() {
+                text.len()
+            } else {
+                text.chars().count()
+            };
+            return TextFacts {
+                char_len: char_len as u32,
+                bytes,
+                dropped: Vec::new(),
+            };
+        }
+        let mut dropped = Vec::new();
+        let mut n = 0u32;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if (n == 0 && c == '\u{feff}') || (c == '\r' && chars.peek() == Some(&'\n')) {
+                dropped.push(n);
+            }
             n += 1;
         }
+        TextFacts {
+            char_len: n,
+            bytes,
+            dropped,
+        }
     }
-    map.push(n);
-    WrittenText {
-        text: out,
-        map: Some(map),
-    }
-}
 
-fn moved(span: Span, map: &Option<Vec<u32>>, what: &str) -> Result<Span, RefiError> {
-    let Some(map) = map else { return Ok(span) };
-    let at = |p: u32| map.get(p as usize).copied();
-    match (at(span.start().0), at(span.end().0)) {
-        (Some(a), Some(b)) if a < b => Span::unbounded(a, b).map_err(|e| RefiError::Export { detail: format!("{what}: {e}") }),
-        _ => Err(RefiError::Export {
-            detail: format!("{what} covers {span}, which holds only line-end or byte-order-mark characters that REFI-QDA text files drop"),
-        }),
+    /// Where stored position `p` lands in the written text.
+    fn moved_pos(&self, p: u32) -> u32 {
+        p - self.dropped.partition_point(|&d| d < p) as u32
+    }
+
+    /// A span of the stored text, moved to the written text.
+    fn moved(&self, span: Span, what: &str) -> Result<Span, RefiError> {
+        if self.dropped.is_empty() {
+            return Ok(span);
+        }
+        let (a, b) = (self.moved_pos(span.start().0), self.moved_pos(span.end().0));
+        if a < b {
+            Span::unbounded(a, b).map_err(|e| err(format!("{what}: {e}")))
+        } else {
+            Err(err(format!("{what} covers {span}, which holds only line-end or byte-order-mark characters that REFI-QDA text files drop")))
+        }
+    }
+
+    /// The text as written into the archive (borrowed when nothing is dropped).
+    pub(crate) fn written<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if self.dropped.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut next = self.dropped.iter().copied().peekable();
+        for (i, c) in text.chars().enumerate() {
+            if next.peek() == Some(&(i as u32)) {
+                next.next();
+                continue;
+            }
+            out.push(c);
+        }
+        Cow::Owned(out)
+    }
+
+    /// Whether `text` is the text these facts were taken from (cheap checks).
+    pub(crate) fn fits(&self, text: &str) -> bool {
+        text.len() as u64 == self.bytes
     }
 }
 
@@ -110,8 +153,50 @@ fn err(detail: String) -> RefiError {
     RefiError::Export { detail }
 }
 
-pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
-    let b = bundle.canonical();
+/// Everything of a bundle indexed once, so no part of the export is
+/// quadratic (200,000 survey cases with a value and a source each).
+struct Index<'b> {
+    values_of: HashMap<Subject, Vec<&'b axial_core::VariableValue>>,
+    sources_of_case: HashMap<axial_core::CaseId, Vec<&'b axial_core::Source>>,
+    codings_of: HashMap<axial_core::SourceId, Vec<&'b Coding>>,
+    notes_of: HashMap<MemoLink, Vec<axial_core::MemoId>>,
+}
+
+impl<'b> Index<'b> {
+    fn new(b: &'b Bundle) -> Index<'b> {
+        let mut values_of: HashMap<Subject, Vec<_>> = HashMap::new();
+        for v in &b.values {
+            values_of.entry(v.subject).or_default().push(v);
+        }
+        let mut sources_of_case: HashMap<_, Vec<_>> = HashMap::new();
+        for s in &b.sources {
+            if let Some(c) = s.case {
+                sources_of_case.entry(c).or_default().push(s);
+            }
+        }
+        let mut codings_of: HashMap<_, Vec<_>> = HashMap::new();
+        for c in &b.codings {
+            codings_of.entry(c.source).or_default().push(c);
+        }
+        let mut notes_of: HashMap<MemoLink, Vec<_>> = HashMap::new();
+        for m in &b.memos {
+            for l in &m.links {
+                notes_of.entry(*l).or_default().push(m.id);
+            }
+        }
+        Index {
+            values_of,
+            sources_of_case,
+            codings_of,
+            notes_of,
+        }
+    }
+}
+
+/// Checks a canonical bundle's integrity against the facts of its texts:
+/// every reference resolves, every span fits its text, values fit their
+/// variables, one GUID per object. Nothing is written.
+pub(crate) fn check(b: &Bundle, facts: &HashMap<SourceId, TextFacts>) -> Result<(), RefiError> {
     let code_ids: HashMap<CodeId, &Code> = b.codes.iter().map(|c| (c.id, c)).collect();
     let source_ids: HashSet<_> = b.sources.iter().map(|s| s.id).collect();
     let case_ids: HashSet<_> = b.cases.iter().map(|c| c.id).collect();
@@ -158,43 +243,38 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
         seen.insert(c.id);
     }
 
-    // Texts, in the form they are written, and moved coding spans.
-    let mut written: HashMap<_, WrittenText> = HashMap::new();
+    // Texts, and coding spans against them.
     for s in &b.sources {
-        let text = b.texts.get(&s.id).ok_or_else(|| {
+        let f = facts.get(&s.id).ok_or_else(|| {
             err(format!(
                 "source '{}' ({}) has no text in the bundle",
                 s.name, s.id
             ))
         })?;
-        if text.len() as u64 > i32::MAX as u64 {
+        if f.bytes > i32::MAX as u64 {
             return Err(err(format!("source '{}' is over 2 GiB; REFI-QDA internal files may not exceed 2,147,483,647 bytes", s.name)));
         }
-        written.insert(s.id, written_text(text));
     }
-    let mut spans: HashMap<_, Span> = HashMap::new();
     for c in &b.codings {
-        let w = written.get(&c.source).ok_or_else(|| {
-            err(format!(
-                "coding {} is on source {}, which is not in the bundle",
-                c.id, c.source
-            ))
-        })?;
+        let f = facts
+            .get(&c.source)
+            .filter(|_| source_ids.contains(&c.source))
+            .ok_or_else(|| {
+                err(format!(
+                    "coding {} is on source {}, which is not in the bundle",
+                    c.id, c.source
+                ))
+            })?;
         if !code_ids.contains_key(&c.code) {
             return Err(err(format!(
                 "coding {} applies code {}, which is not in the bundle",
                 c.id, c.code
             )));
         }
-        let len = b
-            .texts
-            .get(&c.source)
-            .map(|t| t.chars().count() as u32)
-            .unwrap_or(0);
         c.span
-            .check_within(len)
+            .check_within(f.char_len)
             .map_err(|e| err(format!("coding {}: {e}", c.id)))?;
-        spans.insert(c.id, moved(c.span, &w.map, &format!("coding {}", c.id))?);
+        f.moved(c.span, &format!("coding {}", c.id))?;
     }
     for v in &b.values {
         let var = variables.get(&v.variable).ok_or_else(|| {
@@ -281,16 +361,40 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
             )));
         }
     }
-
-    // Who links to what, in memo order.
-    let mut notes_of: HashMap<MemoLink, Vec<axial_core::MemoId>> = HashMap::new();
-    for m in &b.memos {
-        for l in &m.links {
-            notes_of.entry(*l).or_default().push(m.id);
+    // Source structures must survive the move too.
+    for s in &b.sources {
+        let f = &facts[&s.id];
+        if f.dropped.is_empty() {
+            continue;
+        }
+        let what = format!("structure of source '{}'", s.name);
+        let st = &s.structure;
+        for sp in st
+            .paragraphs
+            .iter()
+            .chain(&st.pages)
+            .copied()
+            .chain(st.turns.iter().map(|t| t.span))
+        {
+            f.moved(sp, &what)?;
         }
     }
+    Ok(())
+}
+
+/// Bytes of XML gathered before they are handed to the output.
+const CHUNK: usize = 64 << 10;
+
+/// Writes the `project.qde` XML of a canonical bundle that passed [`check`]
+/// to `out`, a chunk at a time.
+pub(crate) fn write_xml(
+    b: &Bundle,
+    facts: &HashMap<SourceId, TextFacts>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), RefiError> {
+    let ix = Index::new(b);
     let note_refs = |o: &mut XmlOut, link: MemoLink| -> Result<(), RefiError> {
-        for m in notes_of.get(&link).into_iter().flatten() {
+        for m in ix.notes_of.get(&link).into_iter().flatten() {
             o.empty("NoteRef", &[("targetGUID", m.to_string())])?;
         }
         Ok(())
@@ -310,6 +414,7 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
         }
         o.close("VariableValue")
     };
+    let values_of = |subject: Subject| ix.values_of.get(&subject).into_iter().flatten();
 
     let mut o = XmlOut::new();
     let p = &b.project;
@@ -368,6 +473,7 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
         o.close("Codes")?;
         o.close("CodeBook")?;
     }
+    o.drain_to(out, CHUNK)?;
 
     if !b.variables.is_empty() {
         o.open("Variables", &[])?;
@@ -408,27 +514,22 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
             if !c.description.is_empty() {
                 o.text_element("Description", &[], &c.description)?;
             }
-            for v in b.values.iter().filter(|v| v.subject == Subject::Case(c.id)) {
+            for v in values_of(Subject::Case(c.id)) {
                 value_xml(&mut o, v)?;
             }
-            for s in b.sources.iter().filter(|s| s.case == Some(c.id)) {
+            for s in ix.sources_of_case.get(&c.id).into_iter().flatten() {
                 o.empty("SourceRef", &[("targetGUID", s.id.to_string())])?;
             }
             o.close("Case")?;
+            o.drain_to(out, CHUNK)?;
         }
         o.close("Cases")?;
     }
 
-    let mut files = Vec::new();
     if !b.sources.is_empty() {
-        let mut codings_of: HashMap<_, Vec<&Coding>> = HashMap::new();
-        for c in &b.codings {
-            codings_of.entry(c.source).or_default().push(c);
-        }
         o.open("Sources", &[])?;
         for s in &b.sources {
-            let file = format!("{}.txt", s.id);
-            let w = written
+            let f = facts
                 .get(&s.id)
                 .ok_or_else(|| err(format!("source '{}' has no text", s.name)))?;
             o.open(
@@ -436,7 +537,7 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
                 &[
                     ("guid", s.id.to_string()),
                     ("name", s.name.clone()),
-                    ("plainTextPath", format!("internal://{file}")),
+                    ("plainTextPath", format!("internal://{}", text_file(s.id))),
                     ("creatingUser", s.imported_by.to_string()),
                     ("creationDateTime", timestamp(s.imported_at)?),
                 ],
@@ -448,7 +549,7 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
             let st = &s.structure;
             if !(st.paragraphs.is_empty() && st.turns.is_empty() && st.pages.is_empty()) {
                 let what = format!("structure of source '{}'", s.name);
-                let mv = |sp: Span| moved(sp, &w.map, &what).map(span_json);
+                let mv = |sp: Span| f.moved(sp, &what).map(span_json);
                 extra["structure"] = json!({
                     "paragraphs": st.paragraphs.iter().map(|&x| mv(x)).collect::<Result<Vec<_>, _>>()?,
                     "pages": st.pages.iter().map(|&x| mv(x)).collect::<Result<Vec<_>, _>>()?,
@@ -461,8 +562,8 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
             if !s.description.is_empty() {
                 o.text_element("Description", &[], &s.description)?;
             }
-            for c in codings_of.get(&s.id).into_iter().flatten() {
-                let span = spans.get(&c.id).copied().unwrap_or(c.span);
+            for c in ix.codings_of.get(&s.id).into_iter().flatten() {
+                let span = f.moved(c.span, &format!("coding {}", c.id))?;
                 let when = timestamp(c.created_at)?;
                 o.open(
                     "PlainTextSelection",
@@ -488,15 +589,11 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
                 o.close("PlainTextSelection")?;
             }
             note_refs(&mut o, MemoLink::Source(s.id))?;
-            for v in b
-                .values
-                .iter()
-                .filter(|v| v.subject == Subject::Source(s.id))
-            {
+            for v in values_of(Subject::Source(s.id)) {
                 value_xml(&mut o, v)?;
             }
             o.close("TextSource")?;
-            files.push((file, w.text.clone()));
+            o.drain_to(out, CHUNK)?;
         }
         o.close("Sources")?;
     }
@@ -518,6 +615,7 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
             o.text_element("Description", &[], &compose_memo(m.kind))?;
             o.text_element("PlainTextContent", &[], &m.body)?;
             o.close("Note")?;
+            o.drain_to(out, CHUNK)?;
         }
         o.close("Notes")?;
     }
@@ -567,6 +665,7 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
         }
         o.close("Links")?;
     }
+    o.drain_to(out, CHUNK)?;
 
     if !b.sets.is_empty() {
         o.open("Sets", &[])?;
@@ -600,6 +699,7 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
             for m in &s.members {
                 if let SetMember::Source(c) = m {
                     o.empty("MemberSource", &[("targetGUID", c.to_string())])?;
+                    o.drain_to(out, CHUNK)?;
                 }
             }
             for m in &s.members {
@@ -608,6 +708,7 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
                 }
             }
             o.close("Set")?;
+            o.drain_to(out, CHUNK)?;
         }
         o.close("Sets")?;
     }
@@ -617,10 +718,31 @@ pub(crate) fn export(bundle: &Bundle) -> Result<Exported, RefiError> {
     }
     note_refs(&mut o, MemoLink::Project)?;
     o.close("Project")?;
-    Ok(Exported {
-        xml: o.finish(),
-        files,
-    })
+    o.finish_to(out)
+}
+
+/// The name of a source's text file inside `sources/`.
+pub(crate) fn text_file(source: SourceId) -> String {
+    format!("{source}.txt")
+}
+
+/// The facts of every text a bundle carries.
+pub(crate) fn facts_of(b: &Bundle) -> HashMap<SourceId, TextFacts> {
+    b.texts
+        .iter()
+        .map(|(id, t)| (*id, TextFacts::of(t)))
+        .collect()
+}
+
+/// `project.qde` of a bundle (texts from the bundle).
+pub(crate) fn export_xml(bundle: &Bundle) -> Result<String, RefiError> {
+    let b = bundle.canonical_without_texts();
+    let facts = facts_of(bundle);
+    check(&b, &facts)?;
+    let mut out = Vec::new();
+    write_xml(&b, &facts, &mut out)?;
+    // Only `&str` pieces were written, so the buffer is UTF-8.
+    String::from_utf8(out).map_err(|e| err(format!("the XML is not UTF-8: {e}")))
 }
 
 /// One code and its subtree, in Project.xsd / Codebook.xsd order.
@@ -663,19 +785,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn written_text_drops_crlf_and_bom_and_maps_positions() {
-        let w = written_text("\u{feff}a\r\nb\rc");
-        assert_eq!(w.text, "a\nb\rc");
-        let map = w.map.clone().unwrap();
-        assert_eq!(map, vec![0, 0, 1, 1, 2, 3, 4, 5]);
+    fn text_facts_drop_crlf_and_bom_and_move_positions() {
+        let text = "\u{feff}a\r\nb\rc";
+        let f = TextFacts::of(text);
+        assert_eq!(f.written(text), "a\nb\rc");
+        assert_eq!(f.char_len, 7);
+        assert_eq!(f.dropped, vec![0, 2]);
+        let moved: Vec<u32> = (0..=7).map(|p| f.moved_pos(p)).collect();
+        assert_eq!(moved, vec![0, 0, 1, 1, 2, 3, 4, 5]);
         assert_eq!(
-            moved(Span::unbounded(1, 4).unwrap(), &w.map, "x").unwrap(),
+            f.moved(Span::unbounded(1, 4).unwrap(), "x").unwrap(),
             Span::unbounded(0, 2).unwrap()
         );
         assert!(
-            moved(Span::unbounded(0, 1).unwrap(), &w.map, "x").is_err(),
+            f.moved(Span::unbounded(0, 1).unwrap(), "x").is_err(),
             "only the BOM"
         );
-        assert!(written_text("plain").map.is_none());
+        let plain = TextFacts::of("plain é");
+        assert!(plain.dropped.is_empty());
+        assert_eq!(plain.char_len, 7);
+        assert!(matches!(plain.written("plain é"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn drained_xml_is_the_same_as_whole_xml() {
+        let mut whole = XmlOut::new();
+        let mut parts = XmlOut::new();
+        let mut out = Vec::new();
+        for o in [&mut whole, &mut parts] {
+            o.open("R", &[("a", "1".into())]).unwrap();
+        }
+        parts.drain_to(&mut out, 0).unwrap();
+        for o in [&mut whole, &mut parts] {
+            o.open("S", &[]).unwrap();
+            o.text_element("T", &[], "x").unwrap();
+            o.close("S").unwrap();
+        }
+        parts.drain_to(&mut out, 0).unwrap();
+        for o in [&mut whole, &mut parts] {
+            o.close("R").unwrap();
+        }
+        parts.finish_to(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), whole.finish());
     }
 }

@@ -15,6 +15,10 @@
 //! omitted, namespace `urn:QDA-XML:project:1.0`, origin `Axial <version>`.
 //! Axial ids are the GUIDs end to end. Output is deterministic: writing the
 //! same bundle twice gives byte-identical XML and archives.
+//! [`write_qdpx_streamed`] and [`write_qdpx_to_stream`] write the same
+//! archive holding one source text at a time (the texts are asked for in
+//! source order) and the XML a chunk at a time; the second is for writers
+//! that cannot seek, its entries carrying their sizes after the data.
 //!
 //! | Axial | REFI-QDA |
 //! |---|---|
@@ -99,6 +103,7 @@ use axial_core::{
 
 pub use codebook::{read_codebook_csv, read_qdc, write_qdc, Codebook};
 pub use error::RefiError;
+pub use export::TextFacts;
 pub use offsets::Unit as PositionUnit;
 pub use report::{Conversion, Loss, LossReport};
 
@@ -143,7 +148,9 @@ impl Default for Limits {
             max_total_uncompressed: 16 << 30,
             max_entry_uncompressed: 2 << 30,
             max_ratio: 200,
-            max_entries: 20_000,
+            // One text file per source: a survey of 200,000 responses
+            // exported by Axial has 200,001 entries.
+            max_entries: 500_000,
             max_xml_bytes: 256 << 20,
         }
     }
@@ -195,13 +202,64 @@ pub fn read_qde(xml: &[u8], opts: &ImportOptions) -> Result<(Bundle, LossReport)
 
 /// Writes a `.qdpx` archive: `project.qde` plus one `.txt` per source.
 pub fn write_qdpx<W: Write + Seek>(b: &Bundle, w: W) -> Result<(), RefiError> {
-    let out = export::export(b)?;
-    archive::write(w, &out.xml, &out.files)
+    let facts = export::facts_of(b);
+    let texts = |s: &Source| {
+        b.texts
+            .get(&s.id)
+            .map(String::as_str)
+            .ok_or_else(|| RefiError::Export {
+                detail: format!("source '{}' ({}) has no text in the bundle", s.name, s.id),
+            })
+    };
+    write_qdpx_streamed(b.canonical_without_texts(), &facts, texts, w).map(|_| ())
+}
+
+/// Writes a `.qdpx` archive without holding the texts or the XML: `b`
+/// carries no texts (they are ignored if it does), `facts` has the
+/// [`TextFacts`] of every source's text, and `texts` is asked for each
+/// source's text once, in order, after `project.qde` was written. The
+/// bundle is checked before anything is written. Gives back the writer.
+pub fn write_qdpx_streamed<W, F, T>(
+    mut b: Bundle,
+    facts: &HashMap<SourceId, TextFacts>,
+    texts: F,
+    w: W,
+) -> Result<W, RefiError>
+where
+    W: Write + Seek,
+    F: FnMut(&Source) -> Result<T, RefiError>,
+    T: AsRef<str>,
+{
+    b.texts.clear();
+    b.canonicalize();
+    export::check(&b, facts)?;
+    archive::write(zip::ZipWriter::new(w), &b, facts, texts)
+}
+
+/// [`write_qdpx_streamed`] to a writer that cannot seek (an HTTP response
+/// body): the entries carry their sizes after the data (ZIP data
+/// descriptors), which every ZIP reader accepts. The same inputs always
+/// give the same bytes.
+pub fn write_qdpx_to_stream<W, F, T>(
+    mut b: Bundle,
+    facts: &HashMap<SourceId, TextFacts>,
+    texts: F,
+    w: W,
+) -> Result<W, RefiError>
+where
+    W: Write,
+    F: FnMut(&Source) -> Result<T, RefiError>,
+    T: AsRef<str>,
+{
+    b.texts.clear();
+    b.canonicalize();
+    export::check(&b, facts)?;
+    archive::write(zip::ZipWriter::new_stream(w), &b, facts, texts).map(|s| s.into_inner())
 }
 
 /// The `project.qde` XML of a bundle (source texts are referenced, not included).
 pub fn write_qde(b: &Bundle) -> Result<String, RefiError> {
-    Ok(export::export(b)?.xml)
+    export::export_xml(b)
 }
 
 /// Codes in tree pre-order: roots in their order, each followed by its
@@ -319,6 +377,28 @@ impl Bundle {
     /// A copy with [`Bundle::canonicalize`] applied.
     pub fn canonical(&self) -> Bundle {
         let mut b = self.clone();
+        b.canonicalize();
+        b
+    }
+
+    /// [`Bundle::canonical`] without the texts (which canonical order does
+    /// not touch): what an export needs besides the texts, at a fraction of
+    /// the memory.
+    pub fn canonical_without_texts(&self) -> Bundle {
+        let mut b = Bundle {
+            project: self.project.clone(),
+            users: self.users.clone(),
+            sources: self.sources.clone(),
+            texts: HashMap::new(),
+            cases: self.cases.clone(),
+            variables: self.variables.clone(),
+            values: self.values.clone(),
+            sets: self.sets.clone(),
+            codes: self.codes.clone(),
+            codings: self.codings.clone(),
+            memos: self.memos.clone(),
+            relations: self.relations.clone(),
+        };
         b.canonicalize();
         b
     }

@@ -446,6 +446,25 @@ impl XmlOut {
             .map_err(io_err)
     }
 
+    /// Moves what was written so far to `out` once it holds at least `min`
+    /// bytes (0: always), so a large document streams through a small buffer.
+    /// The writer's indentation state stays, so the output is the same as
+    /// one [`XmlOut::finish`] would give.
+    pub fn drain_to(&mut self, out: &mut dyn std::io::Write, min: usize) -> Result<(), RefiError> {
+        let buf = self.w.get_mut();
+        if buf.len() >= min.max(1) {
+            out.write_all(buf).map_err(io_err)?;
+            buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Ends the document: the final newline goes to `out` with the rest.
+    pub fn finish_to(mut self, out: &mut dyn std::io::Write) -> Result<(), RefiError> {
+        self.w.get_mut().push(b'\n');
+        self.drain_to(out, 0)
+    }
+
     pub fn finish(self) -> String {
         let mut bytes = self.w.into_inner();
         bytes.push(b'\n');

@@ -186,6 +186,19 @@ async fn apply(
     Path(project): Path<ProjectId>,
     Json(body): Json<ApplyDto>,
 ) -> Result<(StatusCode, Json<ApplyResultDto>), ApiError> {
+    if let (Some(code), false) = (&body.code, body.in_vivo) {
+        // The common case (a selection coded with an existing code): the
+        // app reads only what it needs, at once.
+        let source = parse::<SourceId>("source", &body.source)?;
+        let code = parse::<CodeId>("code", code)?;
+        let t = target(&body)?;
+        let actor = s.actor().await?;
+        let (code, made) = s
+            .app
+            .apply_by_ids(&actor, project, source, code, &t)
+            .await?;
+        return Ok(applied(code, made));
+    }
     let p = super::project(&s, project).await?;
     let actor = s.actor().await?;
     let source = super::source_in(&s, &p, parse::<SourceId>("source", &body.source)?).await?;
@@ -227,7 +240,11 @@ async fn apply(
             .await?;
         (code, made)
     };
-    Ok((
+    Ok(applied(code, made))
+}
+
+fn applied(code: Code, made: Vec<Coding>) -> (StatusCode, Json<ApplyResultDto>) {
+    (
         StatusCode::CREATED,
         Json(ApplyResultDto {
             code_id: code.id.to_string(),
@@ -235,7 +252,7 @@ async fn apply(
             color: code.color.to_string(),
             codings: made.iter().map(|c| c.id.to_string()).collect(),
         }),
-    ))
+    )
 }
 
 #[utoipa::path(post, path = "/projects/{project}/codings/batch", tag = "codings", request_body = BatchDto,

@@ -9,11 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use axial_app::{CodebookImport, ExchangeError, LossReport, ProjectImport};
+use axial_app::{CodebookImport, ExchangeError, LossReport, ProjectImport, QdpxStream};
 use axial_core::ProjectId;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -185,7 +186,7 @@ impl From<CodebookImport> for CodebookImportDto {
 }
 
 /// A download named after the project (characters unsafe in file names replaced).
-fn download(name: &str, ext: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+fn download(name: &str, ext: &str, mime: &'static str, body: impl IntoResponse) -> Response {
     let safe: String = name
         .chars()
         .map(|c| {
@@ -204,7 +205,7 @@ fn download(name: &str, ext: &str, mime: &'static str, bytes: Vec<u8>) -> Respon
                 format!("attachment; filename=\"{}.{ext}\"", safe.trim()),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response()
 }
@@ -219,8 +220,26 @@ async fn export_qdpx(
     Path(project): Path<ProjectId>,
 ) -> Result<Response, ApiError> {
     let p = super::project(&s, project).await?;
-    let bytes = s.app.export_qdpx_bytes(&p).await.map_err(exchange_error)?;
-    Ok(download(&p.name, "qdpx", "application/zip", bytes))
+    // Streamed as it is written: the server never holds the whole archive.
+    let QdpxStream { first, rest } = s.app.export_qdpx_stream(&p).await.map_err(exchange_error)?;
+    let name = p.name.clone();
+    let rest = futures_util::stream::unfold(rest, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let chunks = futures_util::stream::once(async move { Ok(first) })
+        .chain(rest)
+        .map(move |chunk| {
+            chunk.map_err(|e| {
+                tracing::error!("export of '{name}' stopped part way: {e}");
+                std::io::Error::other("the export stopped part way; see the server log")
+            })
+        });
+    Ok(download(
+        &p.name,
+        "qdpx",
+        "application/zip",
+        axum::body::Body::from_stream(chunks),
+    ))
 }
 
 /// The code tree as a REFI-QDA codebook.
