@@ -11,8 +11,10 @@
 # the machine, the date, the commit and every table. The JSON of each corpus
 # stays in target/bench-run/. Needs python3 (standard library only).
 #
-# Runs per corpus: quick operations AXIAL_BENCH_RUNS (15; W3 5), whole-corpus
-# operations AXIAL_BENCH_HEAVY (3; W3 2). A full run takes about 20 minutes.
+# Runs per corpus: quick operations AXIAL_BENCH_RUNS (15; W3 3), whole-corpus
+# operations AXIAL_BENCH_HEAVY (3; W3 1: each repeat of W3 is another 1.3 GB
+# database). A full run takes about 25 minutes and needs about 4 GB of free
+# disk in the temporary folder.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +25,7 @@ for a in "$@"; do
     case "$a" in
     --quick) quick=1 ;;
     -h | --help)
-        sed -n '2,16p' "$0"
+        sed -n '2,18p' "$0"
         exit 0
         ;;
     *)
@@ -57,8 +59,8 @@ started=$(date -u +"%Y-%m-%d %H:%M UTC")
 for c in $corpora; do
     r=$runs
     h=$heavy
-    if [ "$c" = w3 ] && [ -z "${AXIAL_BENCH_RUNS:-}" ]; then r=5; fi
-    if [ "$c" = w3 ] && [ -z "${AXIAL_BENCH_HEAVY:-}" ]; then h=2; fi
+    if [ "$c" = w3 ] && [ -z "${AXIAL_BENCH_RUNS:-}" ]; then r=3; fi
+    if [ "$c" = w3 ] && [ -z "${AXIAL_BENCH_HEAVY:-}" ]; then h=1; fi
     echo "== axial bench --corpus $c --runs $r --heavy-runs $h"
     if ! "$bin" --json bench --corpus "$c" --runs "$r" --heavy-runs "$h" >"$out/$c.json" 2>"$out/$c.err"; then
         echo "axial bench --corpus $c failed:" >&2

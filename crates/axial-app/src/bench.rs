@@ -401,22 +401,12 @@ async fn load(
     let project = app
         .create_project(actor, &name, "synthetic benchmark corpus")
         .await?;
-    let files: Vec<(String, String)> = match spec {
-        None => axial_demo::study()
-            .interviews
-            .into_iter()
-            .map(|d| (d.file_name, d.text))
-            .collect(),
-        Some(s) if s.shape == CorpusShape::Transcripts => (0..s.sources)
-            .map(|n| (format!("t{n:04}.txt"), transcript(&s, n)))
-            .collect(),
-        Some(_) => Vec::new(),
-    };
+    let input = ImportInput::of(corpus);
     env.reset_peak();
-    let (import, import_bytes, sources) = match spec {
-        Some(s) if s.shape == CorpusShape::Survey => {
-            let csv = survey_csv(&s).into_bytes();
+    let (import, import_bytes, sources) = match input {
+        ImportInput::Survey(csv) => {
             let bytes = csv.len() as u64;
+            let stem = spec.map(|s| s.name).unwrap_or("survey");
             env.progress("importing the survey", 0, 1);
             let t = Instant::now();
             let sources = app
@@ -424,7 +414,7 @@ async fn load(
                     actor,
                     &project,
                     SurveyImport {
-                        file_name: format!("{}.csv", s.name),
+                        file_name: format!("{stem}.csv"),
                         bytes: csv,
                         case_column: Some("respondent".into()),
                         attribute_columns: vec!["group".into(), "age band".into()],
@@ -434,10 +424,10 @@ async fn load(
                 .await?;
             (t.elapsed(), bytes, sources)
         }
-        _ => {
-            let bytes = files.iter().map(|(_, t)| t.len() as u64).sum();
+        ImportInput::Files(files) => {
+            let bytes = files.iter().map(|(_, b)| b.len() as u64).sum();
             let t = Instant::now();
-            let sources = import_files(app, actor, &project, &files, env).await?;
+            let sources = import_files(app, actor, &project, files, env).await?;
             (t.elapsed(), bytes, sources)
         }
     };
@@ -465,35 +455,37 @@ async fn import_files(
     app: &App,
     actor: &Actor,
     project: &Project,
-    files: &[(String, String)],
+    files: Vec<(String, Vec<u8>)>,
     env: &dyn BenchEnv,
 ) -> Result<Vec<Source>, AppError> {
     let mut importer = app.batch_importer(project).await?;
-    let request = |n: usize| ImportRequest {
-        file_name: files[n].0.clone(),
-        bytes: files[n].1.clone().into_bytes(),
+    let total = files.len();
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let mut requests = files.into_iter().map(|(file_name, bytes)| ImportRequest {
+        file_name,
+        bytes,
         name: None,
         case: None,
-    };
-    let mut sources = Vec::with_capacity(files.len());
-    let mut next =
-        (!files.is_empty()).then(|| tokio::spawn(crate::BatchImporter::prepare(request(0))));
-    for n in 0..files.len() {
-        env.progress("importing", n, files.len());
+    });
+    let mut sources = Vec::with_capacity(total);
+    let mut next = requests
+        .next()
+        .map(|r| tokio::spawn(crate::BatchImporter::prepare(r)));
+    for name in &names {
+        env.progress("importing", sources.len(), total);
         let prepared = next
             .take()
             .expect("a file is always being prepared")
             .await
             .map_err(|e| internal("the importer stopped", e))??;
-        if n + 1 < files.len() {
-            next = Some(tokio::spawn(crate::BatchImporter::prepare(request(n + 1))));
-        }
+        next = requests
+            .next()
+            .map(|r| tokio::spawn(crate::BatchImporter::prepare(r)));
         match importer.commit(actor, prepared).await? {
             ImportOutcome::Imported { source, .. } => sources.push(*source),
             ImportOutcome::Duplicate { existing } => {
                 return Err(AppError::Internal(format!(
-                    "benchmark file {} duplicates {existing}",
-                    files[n].0
+                    "benchmark file {name} duplicates {existing}"
                 )))
             }
         }
@@ -737,42 +729,57 @@ fn max_peak(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
-/// The importer alone over the corpus (decode, turns, paragraphs, hash,
-/// index), without storing.
-fn parse_only(corpus: &Corpus) -> Result<(), AppError> {
-    let index = |text: &str| {
-        let hash = crate::sources::content_hash(text);
-        let loaded = crate::LoadedText::new(Arc::from(text));
-        std::hint::black_box((hash, loaded.char_len()));
-    };
-    match corpus {
-        Corpus::Demo => {
-            for d in axial_demo::study().interviews {
-                let doc = axial_formats::import::import_document(&d.file_name, d.text.as_bytes())?;
-                index(&doc.text);
-            }
-        }
-        Corpus::Synthetic(s) if s.shape == CorpusShape::Transcripts => {
-            for n in 0..s.sources {
-                let text = transcript(s, n);
-                let doc = axial_formats::import::import_document(
-                    &format!("t{n:04}.txt"),
-                    text.as_bytes(),
-                )?;
-                index(&doc.text);
-            }
-        }
-        Corpus::Synthetic(s) => {
-            let csv = survey_csv(s);
-            let table = axial_formats::import::read_survey("survey.csv", csv.as_bytes())?;
-            let col = table.headers.len() - 1;
-            for r in 0..table.rows.len() {
-                let doc = axial_formats::import::survey_row_document(&table, r, &[col]);
-                index(&doc.text);
-            }
+/// What the importer reads for a corpus: the files, or the survey CSV.
+enum ImportInput {
+    Files(Vec<(String, Vec<u8>)>),
+    Survey(Vec<u8>),
+}
+
+impl ImportInput {
+    fn of(corpus: &Corpus) -> ImportInput {
+        match corpus {
+            Corpus::Demo => ImportInput::Files(
+                axial_demo::study()
+                    .interviews
+                    .into_iter()
+                    .map(|d| (d.file_name, d.text.into_bytes()))
+                    .collect(),
+            ),
+            Corpus::Synthetic(s) if s.shape == CorpusShape::Transcripts => ImportInput::Files(
+                (0..s.sources)
+                    .map(|n| (format!("t{n:04}.txt"), transcript(s, n).into_bytes()))
+                    .collect(),
+            ),
+            Corpus::Synthetic(s) => ImportInput::Survey(survey_csv(s).into_bytes()),
         }
     }
-    Ok(())
+
+    /// The importer alone (decode, turns, paragraphs, hash, index), without
+    /// storing anything.
+    fn parse(&self) -> Result<(), AppError> {
+        let index = |text: &str| {
+            let hash = crate::sources::content_hash(text);
+            let loaded = crate::LoadedText::new(Arc::from(text));
+            std::hint::black_box((hash, loaded.char_len()));
+        };
+        match self {
+            ImportInput::Files(files) => {
+                for (name, bytes) in files {
+                    let doc = axial_formats::import::import_document(name, bytes)?;
+                    index(&doc.text);
+                }
+            }
+            ImportInput::Survey(csv) => {
+                let table = axial_formats::import::read_survey("survey.csv", csv)?;
+                let col = table.headers.len() - 1;
+                for r in 0..table.rows.len() {
+                    let doc = axial_formats::import::survey_row_document(&table, r, &[col]);
+                    index(&doc.text);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Builds the corpus in `app` and times every operation on it.
@@ -907,13 +914,15 @@ pub async fn run(
     });
 
     env.progress("parsing only", 0, 1);
+    let input = Arc::new(ImportInput::of(&corpus));
     let (parse_t, _, parse_peak) = measure(env, heavy, || async {
-        let c = corpus;
-        tokio::task::spawn_blocking(move || parse_only(&c))
+        let input = input.clone();
+        tokio::task::spawn_blocking(move || input.parse())
             .await
             .map_err(|e| internal("the parser stopped", e))?
     })
     .await?;
+    drop(input);
     ops.push(OpResult {
         op: "parse".into(),
         what: "the importer alone (decode, turns, paragraphs, hash, index), nothing stored".into(),

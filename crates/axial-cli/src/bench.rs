@@ -7,7 +7,7 @@
 //! repeated imports, and the database size. The operations themselves are
 //! `axial_app::bench`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,7 +32,9 @@ fn peak_rss_mib() -> Option<f64> {
 struct Env {
     bar: ProgressBar,
     /// Empty databases opened up front, handed out one per repeat.
-    scratch: Mutex<Vec<App>>,
+    scratch: Mutex<Vec<(App, PathBuf)>>,
+    /// Scratch databases handed out (deleted when the next one is asked for).
+    used: Mutex<Vec<PathBuf>>,
     /// Whether resetting the peak works here (Linux ≥ 4.0); without it the
     /// per-operation peaks would only ever grow, so none are reported.
     resettable: bool,
@@ -60,10 +62,22 @@ impl BenchEnv for Env {
         self.resettable.then(peak_rss_mib).flatten()
     }
     fn scratch(&self) -> Option<App> {
-        self.scratch
+        // The app asks for the next scratch database once it closed the last
+        // one: delete that one now (a W3 copy is over a gigabyte).
+        let mut used = self
+            .used
+            .lock()
+            .expect("the used list lock is never poisoned");
+        for db in used.drain(..) {
+            remove_database(&db);
+        }
+        let (app, db) = self
+            .scratch
             .lock()
             .expect("the scratch list lock is never poisoned")
-            .pop()
+            .pop()?;
+        used.push(db);
+        Some(app)
     }
 }
 
@@ -116,6 +130,7 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
     let mut env = Env {
         bar,
         scratch: Mutex::new(Vec::new()),
+        used: Mutex::new(Vec::new()),
         resettable: false,
     };
     env.resettable = env.reset();
@@ -126,7 +141,7 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
             env.scratch
                 .lock()
                 .expect("the scratch list lock is never poisoned")
-                .push(App::new(Arc::new(store)));
+                .push((App::new(Arc::new(store)), db));
         }
         let store = axial_store_sqlite::SqliteStore::open(&db.display().to_string()).await?;
         let app = App::new(Arc::new(store));
@@ -171,6 +186,13 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
     }
     print_table(&out, startup.err());
     Ok(())
+}
+
+/// Deletes a SQLite database with its write-ahead log and shared memory.
+fn remove_database(db: &Path) {
+    for ext in ["db", "db-wal", "db-shm"] {
+        let _ = std::fs::remove_file(db.with_extension(ext));
+    }
 }
 
 fn file_size(p: &Path) -> u64 {
@@ -266,6 +288,8 @@ fn cli_startup(db: &Path, runs: usize) -> anyhow::Result<Timing> {
         let t = Instant::now();
         let out = Command::new(&exe)
             .args(["--db", &db.display().to_string(), "project", "list"])
+            // Start-up, not the daily backup of a database of gigabytes.
+            .env("AXIAL_NO_AUTO_BACKUP", "1")
             .output()?;
         ds.push(t.elapsed());
         if !out.status.success() {

@@ -187,19 +187,66 @@ pub(crate) async fn commit_one_insert(
 }
 
 /// Applies ops in order, running like inserts and deletes as multi-row
-/// statements.
+/// statements. Within a run of consecutive inserts (or deletes) the ops are
+/// grouped by kind first (see [`insert_rank`]), so a survey's 200,000
+/// interleaved case, value and source inserts become multi-row statements
+/// rather than one statement each; updates are never moved, and the log
+/// keeps the order the change set gave.
 async fn apply_ops(conn: &mut SqliteConnection, ops: &[Op]) -> Result<(), Fault> {
-    let mut rest = ops;
-    while !rest.is_empty() {
-        let n = batchable_run(rest);
-        if n >= 2 {
-            apply_batch(conn, &rest[..n]).await?;
-        } else {
-            apply(conn, &rest[0]).await?;
+    let verb = |op: &Op| match op {
+        Op::Insert { .. } => Verb::Insert,
+        Op::Update { .. } => Verb::Update,
+        Op::Delete { .. } => Verb::Delete,
+    };
+    let mut start = 0;
+    while start < ops.len() {
+        let v = verb(&ops[start]);
+        let end = start + ops[start..].iter().take_while(|op| verb(op) == v).count();
+        let mut run: Vec<&Op> = ops[start..end].iter().collect();
+        // Stable sorts: ops of one kind keep their order (a parent code
+        // before its children, or after them when deleting).
+        match v {
+            Verb::Insert => run.sort_by_key(|op| insert_rank(op.entity().kind())),
+            Verb::Delete => {
+                run.sort_by_key(|op| std::cmp::Reverse(insert_rank(op.entity().kind())))
+            }
+            Verb::Update => {}
         }
-        rest = &rest[n.max(1)..];
+        let mut rest = &run[..];
+        while !rest.is_empty() {
+            let n = batchable_run(rest);
+            if n >= 2 {
+                apply_batch(conn, &rest[..n]).await?;
+            } else {
+                apply(conn, rest[0]).await?;
+            }
+            rest = &rest[n.max(1)..];
+        }
+        start = end;
     }
     Ok(())
+}
+
+/// The order in which inserts of each kind can go, whatever the change set
+/// interleaves: everything a foreign key of the schema points to comes
+/// first (a project before what is in it, sources and codes before their
+/// codings). Deletes go in the reverse order. Kinds no key points to only
+/// need the project.
+fn insert_rank(kind: EntityKind) -> u8 {
+    match kind {
+        EntityKind::User => 0,
+        EntityKind::Project => 1,
+        EntityKind::Case => 2,
+        EntityKind::Variable => 3,
+        EntityKind::Source => 4,
+        EntityKind::Value => 5,
+        EntityKind::Code => 6,
+        EntityKind::Coding => 7,
+        EntityKind::Memo => 8,
+        EntityKind::Set => 9,
+        EntityKind::Relation => 10,
+        EntityKind::Record => 11,
+    }
 }
 
 /// Loads a whole database dump into an empty database (the caller owns
@@ -364,7 +411,7 @@ const BATCH_ROWS: usize = 100;
 /// How many ops at the start of `ops` can run as one multi-row statement:
 /// inserts (or deletes) of the same kind, except memos, whose links are
 /// written separately.
-fn batchable_run(ops: &[Op]) -> usize {
+fn batchable_run(ops: &[&Op]) -> usize {
     let key = |op: &Op| match op {
         Op::Insert { after } if after.kind() != EntityKind::Memo => {
             Some((Verb::Insert, after.kind()))
@@ -372,7 +419,7 @@ fn batchable_run(ops: &[Op]) -> usize {
         Op::Delete { before } => Some((Verb::Delete, before.kind())),
         _ => None,
     };
-    match ops.first().and_then(key) {
+    match ops.first().and_then(|op| key(op)) {
         None => 0,
         Some(first) => ops
             .iter()
@@ -386,7 +433,7 @@ fn batchable_run(ops: &[Op]) -> usize {
 /// constraint or (a delete) touches fewer rows than it should, its effect
 /// is undone and the ops run one at a time, which finds and words the
 /// failing op exactly as a lone op would.
-async fn apply_batch(conn: &mut SqliteConnection, ops: &[Op]) -> Result<(), Fault> {
+async fn apply_batch(conn: &mut SqliteConnection, ops: &[&Op]) -> Result<(), Fault> {
     let first = ops[0].entity().kind();
     let t = table::table(first);
     let inserting = matches!(ops[0], Op::Insert { .. });

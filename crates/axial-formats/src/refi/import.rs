@@ -61,6 +61,9 @@ struct Ctx<'a> {
     users: HashSet<UserId>,
     palette: usize,
     counts: HashMap<&'static str, usize>,
+    /// (variable, subject) of every value taken, to ignore a second one
+    /// without scanning the values (400,000 in a large survey).
+    values_seen: HashSet<(VariableId, Subject)>,
 }
 
 pub(crate) fn import(
@@ -356,6 +359,7 @@ impl<'a> Ctx<'a> {
             users: HashSet::new(),
             palette: 0,
             counts: HashMap::new(),
+            values_seen: HashSet::new(),
         }
     }
 
@@ -778,12 +782,7 @@ impl<'a> Ctx<'a> {
         let id = axial_payload(el)
             .and_then(|v| v.get("id")?.as_str()?.parse::<ValueId>().ok())
             .unwrap_or_else(|| value_id(variable, subject));
-        if self
-            .b
-            .values
-            .iter()
-            .any(|v| v.variable == variable && v.subject == subject)
-        {
+        if !self.values_seen.insert((variable, subject)) {
             self.r.warn(format!(
                 "a second value of '{}' for the same case or source (line {}) was ignored",
                 self.b.variables[var_idx].name, el.line
@@ -1741,6 +1740,7 @@ impl<'a> Ctx<'a> {
             members.push(SetMember::Memo(MemoId::from_uuid(g)));
         }
         if let Some(cases) = axial_payload(el).and_then(|v| v.get("cases").cloned()) {
+            let known: HashSet<CaseId> = self.b.cases.iter().map(|k| k.id).collect();
             for c in cases
                 .as_array()
                 .into_iter()
@@ -1748,9 +1748,7 @@ impl<'a> Ctx<'a> {
                 .filter_map(|c| c.as_str())
             {
                 match c.parse::<CaseId>() {
-                    Ok(cid) if self.b.cases.iter().any(|k| k.id == cid) => {
-                        members.push(SetMember::Case(cid))
-                    }
+                    Ok(cid) if known.contains(&cid) => members.push(SetMember::Case(cid)),
                     _ => {
                         return Err(RefiError::MissingReference {
                             entry: self.entry.into(),
@@ -1777,7 +1775,13 @@ impl<'a> Ctx<'a> {
     }
 
     fn finish(mut self) -> Result<(Bundle, LossReport), RefiError> {
-        // Sources in cases.
+        // Sources in cases (looked up in maps: one case per source in a
+        // large survey).
+        let case_ids: HashSet<CaseId> = self.b.cases.iter().map(|c| c.id).collect();
+        let mut source_at: HashMap<SourceId, usize> = HashMap::new();
+        for (i, s) in self.b.sources.iter().enumerate() {
+            source_at.entry(s.id).or_insert(i);
+        }
         for (g, case, line) in std::mem::take(&mut self.source_cases) {
             let Some(&sid) = self.source_alias.get(&g) else {
                 self.r.lose(
@@ -1787,7 +1791,7 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             };
-            if !self.b.cases.iter().any(|c| c.id == case) {
+            if !case_ids.contains(&case) {
                 return Err(RefiError::MissingReference {
                     entry: self.entry.into(),
                     line,
@@ -1796,7 +1800,7 @@ impl<'a> Ctx<'a> {
                     expected: "a Case",
                 });
             }
-            if let Some(s) = self.b.sources.iter_mut().find(|s| s.id == sid) {
+            if let Some(s) = source_at.get(&sid).map(|&i| &mut self.b.sources[i]) {
                 match s.case {
                     None => s.case = Some(case),
                     Some(c) if c == case => {}
@@ -1811,9 +1815,13 @@ impl<'a> Ctx<'a> {
         let comments = std::mem::take(&mut self.comment_memos);
         self.count_n("Note (from selection comment)", comments.len());
         self.b.memos.extend(comments);
+        let mut memo_at: HashMap<MemoId, usize> = HashMap::new();
+        for (i, m) in self.b.memos.iter().enumerate() {
+            memo_at.entry(m.id).or_insert(i);
+        }
         for (m, l) in std::mem::take(&mut self.note_links) {
-            if let Some(memo) = self.b.memos.iter_mut().find(|x| x.id == m) {
-                memo.links.push(l);
+            if let Some(&i) = memo_at.get(&m) {
+                self.b.memos[i].links.push(l);
             }
         }
         self.b.canonicalize();
