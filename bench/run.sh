@@ -5,7 +5,10 @@
 #   bench/run.sh --quick    # a smoke run: demo and the small corpus, few runs, Taguette --small
 #
 # Builds target/release/axial, runs `axial bench --json` on each corpus (each
-# in its own temporary databases), then bench/taguette/run.sh (which installs
+# in its own temporary databases), the W2 corpus (small with --quick) once
+# more on PostgreSQL (a throwaway cluster from scripts/pg.sh, or the server
+# in AXIAL_BENCH_PG, a postgres:// URL of a role allowed to create
+# databases), then bench/taguette/run.sh (which installs
 # Taguette into a virtualenv on first use and runs both servers in a
 # loopback-only network namespace), and writes target/bench-report.md with
 # the machine, the date, the commit and every table. The JSON of each corpus
@@ -13,7 +16,7 @@
 #
 # Runs per corpus: quick operations AXIAL_BENCH_RUNS (15; W3 3), whole-corpus
 # operations AXIAL_BENCH_HEAVY (3; W3 1: each repeat of W3 is another 1.3 GB
-# database). A full run takes about 25 minutes and needs about 4 GB of free
+# database). A full run takes about 35 minutes and needs about 4 GB of free
 # disk in the temporary folder.
 set -eu
 
@@ -25,7 +28,7 @@ for a in "$@"; do
     case "$a" in
     --quick) quick=1 ;;
     -h | --help)
-        sed -n '2,18p' "$0"
+        sed -n '2,20p' "$0"
         exit 0
         ;;
     *)
@@ -54,6 +57,13 @@ else
     tflag=""
 fi
 
+if [ "$quick" = 1 ]; then pgcorpus=small; else pgcorpus=w2; fi
+pg_started=0
+stop_pg() {
+    if [ "$pg_started" = 1 ]; then bash scripts/pg.sh stop >/dev/null 2>&1 || true; fi
+}
+trap stop_pg EXIT
+
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 started=$(date -u +"%Y-%m-%d %H:%M UTC")
 for c in $corpora; do
@@ -69,6 +79,25 @@ for c in $corpora; do
     fi
 done
 
+if [ -n "${AXIAL_BENCH_PG:-}" ]; then
+    pgurl=$AXIAL_BENCH_PG
+else
+    echo "== starting a throwaway PostgreSQL cluster (scripts/pg.sh)"
+    eval "$(bash scripts/pg.sh start)"
+    pg_started=1
+    pgurl=$AXIAL_TEST_PG
+fi
+pgversion=$(psql "$pgurl" -Atc "SHOW server_version" 2>/dev/null | cut -d' ' -f1 || true)
+echo "== axial bench --corpus $pgcorpus --postgres (runs $runs, heavy $heavy)"
+if ! "$bin" --json bench --corpus "$pgcorpus" --runs "$runs" --heavy-runs "$heavy" \
+    --postgres "$pgurl" >"$out/$pgcorpus-postgres.json" 2>"$out/$pgcorpus-postgres.err"; then
+    echo "axial bench --corpus $pgcorpus --postgres failed:" >&2
+    cat "$out/$pgcorpus-postgres.err" >&2
+    exit 1
+fi
+stop_pg
+pg_started=0
+
 echo "== bench/taguette/run.sh $tflag"
 # shellcheck disable=SC2086 # $tflag is empty or one flag
 AXIAL_BIN="$bin" bench/taguette/run.sh $tflag
@@ -77,10 +106,10 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain 2>/dev/null | head -1)" ]; then commit="$commit + uncommitted changes"; fi
 cmd="bench/run.sh $*"
 
-python3 - "$out" "$report" "$corpora" "$started" "$load_start" "$commit" "$cmd" <<'EOF'
+python3 - "$out" "$report" "$corpora" "$started" "$load_start" "$commit" "$cmd" "$pgcorpus" "${pgversion:-}" <<'EOF'
 import json, os, platform, sys
 
-out, report, corpora, started, load_start, commit, cmd = sys.argv[1:8]
+out, report, corpora, started, load_start, commit, cmd, pgcorpus, pgversion = sys.argv[1:10]
 
 def cpu():
     try:
@@ -144,6 +173,32 @@ for c in corpora.split():
     for op, why in r.get("skipped", []):
         lines.append("")
         lines.append("Not run: %s (%s)." % (op, why))
+pg = os.path.join(out, pgcorpus + "-postgres.json")
+lite = os.path.join(out, pgcorpus + ".json")
+if os.path.exists(pg) and os.path.exists(lite):
+    p, l = json.load(open(pg)), json.load(open(lite))
+    lines += ["", "## SQLite and PostgreSQL: %s" % names.get(pgcorpus, pgcorpus), ""]
+    lines.append("The same `axial bench --corpus %s` on both backends, one after the other on this machine: "
+                 "SQLite files in a temporary folder, and databases created on a PostgreSQL %s cluster "
+                 "on loopback (its default settings: fsync on, synchronous commit). Both durable per commit. "
+                 "Peak memory is the `axial bench` process only (PostgreSQL's own processes are not counted)."
+                 % (pgcorpus, pgversion))
+    lines += ["", "| operation | SQLite | PostgreSQL | PostgreSQL ÷ SQLite |", "|---|---|---|---|"]
+    pops = {o["op"]: o for o in p["report"]["ops"]}
+    for o in l["report"]["ops"]:
+        q = pops.get(o["op"])
+        if not q or o["op"] in ("parse", "memory_scan"):
+            continue
+        a, b = o["timing"]["median_ms"], q["timing"]["median_ms"]
+        lines.append("| %s | %s | %s | %.1f× |" % (o["what"], ms(a), ms(b), b / a if a else 0))
+    for key, what in (("layout", "coded layout of a 300,000-character source with 2,000 codings"),
+                      ("cli_start", "CLI start to first output")):
+        if l.get(key) and p.get(key):
+            a, b = l[key]["median_ms"], p[key]["median_ms"]
+            lines.append("| %s | %s | %s | %.1f× |" % (what, ms(a), ms(b), b / a if a else 0))
+    lines.append("| database size | %.1f MB | %.1f MB | %.1f× |" % (
+        l["database_bytes"] / 1e6, p["database_bytes"] / 1e6,
+        p["database_bytes"] / l["database_bytes"] if l["database_bytes"] else 0))
 tg = "target/taguette-comparison.md"
 if os.path.exists(tg):
     body = open(tg).read().split("\n", 1)[1]

@@ -182,15 +182,20 @@ def free_port():
     return port
 
 
-def vm_hwm_kib(pid):
+def status_kib(pid, field):
+    """A memory field of /proc/PID/status (VmHWM, RssAnon, RssFile) in KiB."""
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def vm_hwm_kib(pid):
+    return status_kib(pid, "VmHWM")
 
 
 def wait_for_line(proc, pattern, what, log):
@@ -431,6 +436,10 @@ def drive(server, corpus, tag_names, hls, runs, say):
     fig["export_bytes"] = size
     fig["hwm_kib"] = vm_hwm_kib(server.pid)
     fig["hwm_phases"].append(("export", fig["hwm_kib"]))
+    # What the resident memory is made of at the end: the process's own
+    # (heap, stacks) and mapped files (the program's code and libraries).
+    fig["rss_anon_kib"] = status_kib(server.pid, "RssAnon")
+    fig["rss_file_kib"] = status_kib(server.pid, "RssFile")
     fig["requests"] = server.c.requests
     say("%s: segments %d, document codings %d, export %d bytes, peak RSS %s KiB"
         % (server.name, fig["segments_n"], fig["document_n"], size, fig["hwm_kib"]))
@@ -484,6 +493,13 @@ def report(args, hls, tg, ax):
     for name, f in (("Taguette", tg), ("Axial", ax)):
         out.append("%s peak resident memory after each phase: %s." % (name, ", ".join(
             "%s %.0f MiB" % (k, v / 1024) for k, v in f["hwm_phases"] if v)))
+    if all(f.get(k) for f in (tg, ax) for k in ("rss_anon_kib", "rss_file_kib")):
+        out.append("")
+        out.append("Resident memory at the end, by kind: Taguette %.0f MiB of its own (heap, stacks) and "
+                   "%.0f MiB of mapped files (interpreter, libraries); Axial %.0f MiB of its own and "
+                   "%.0f MiB of mapped files (its executable's code), so %.0f%% of Taguette's own memory."
+                   % (tg["rss_anon_kib"] / 1024, tg["rss_file_kib"] / 1024, ax["rss_anon_kib"] / 1024,
+                      ax["rss_file_kib"] / 1024, 100.0 * ax["rss_anon_kib"] / tg["rss_anon_kib"]))
     out.append("")
     out.append("Load average (1 min) at the start and end of the run: %.2f, %.2f on %d cores; "
                "other work on the machine makes the figures noisier." % (

@@ -150,6 +150,11 @@ pub struct BenchArgs {
     /// Keep the benchmark database at this path instead of a temporary one
     #[arg(long)]
     pub keep: Option<std::path::PathBuf>,
+    /// Run on PostgreSQL instead of SQLite: a postgres:// URL of any
+    /// database on the server, as a role allowed to create databases; the
+    /// run creates its own databases there and drops them at the end
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

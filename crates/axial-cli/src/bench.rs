@@ -28,13 +28,21 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// A scratch database handed out by [`Env::scratch`].
+enum Scratch {
+    /// A SQLite file, deleted as soon as the next one is asked for.
+    File(PathBuf),
+    /// A database on the PostgreSQL server, dropped at the end of the run.
+    Postgres,
+}
+
 /// What `axial bench` gives the app's benchmark.
 struct Env {
     bar: ProgressBar,
     /// Empty databases opened up front, handed out one per repeat.
-    scratch: Mutex<Vec<(App, PathBuf)>>,
-    /// Scratch databases handed out (deleted when the next one is asked for).
-    used: Mutex<Vec<PathBuf>>,
+    scratch: Mutex<Vec<(App, Scratch)>>,
+    /// Scratch databases handed out.
+    used: Mutex<Vec<Scratch>>,
     /// Whether resetting the peak works here (Linux ≥ 4.0); without it the
     /// per-operation peaks would only ever grow, so none are reported.
     resettable: bool,
@@ -63,14 +71,18 @@ impl BenchEnv for Env {
     }
     fn scratch(&self) -> Option<App> {
         // The app asks for the next scratch database once it closed the last
-        // one: delete that one now (a W3 copy is over a gigabyte).
+        // one: delete that file now (a W3 copy is over a gigabyte).
         let mut used = self
             .used
             .lock()
             .expect("the used list lock is never poisoned");
-        for db in used.drain(..) {
-            remove_database(&db);
-        }
+        used.retain(|s| match s {
+            Scratch::File(db) => {
+                remove_database(db);
+                false
+            }
+            Scratch::Postgres => true,
+        });
         let (app, db) = self
             .scratch
             .lock()
@@ -81,9 +93,112 @@ impl BenchEnv for Env {
     }
 }
 
+/// Where the benchmark's databases live.
+enum Backend {
+    /// SQLite files in a temporary folder (or the main one at `--keep`).
+    Sqlite { dir: PathBuf, main: PathBuf },
+    /// Databases created on a PostgreSQL server and dropped afterwards.
+    Postgres {
+        /// The server, as given to `--postgres`.
+        server: String,
+        /// Prefix of every database this run creates.
+        prefix: String,
+    },
+}
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// The main database's location, as `--db` takes it.
+    fn main_location(&self) -> anyhow::Result<String> {
+        Ok(match self {
+            Backend::Sqlite { main, .. } => main.display().to_string(),
+            Backend::Postgres { server, prefix } => {
+                axial_store_postgres::admin::url_with_database(server, prefix)?
+            }
+        })
+    }
+
+    async fn open_main(&self) -> anyhow::Result<App> {
+        match self {
+            Backend::Sqlite { main, .. } => {
+                let store =
+                    axial_store_sqlite::SqliteStore::open(&main.display().to_string()).await?;
+                Ok(App::new(Arc::new(store)))
+            }
+            Backend::Postgres { server, prefix } => {
+                let url = axial_store_postgres::admin::create_database(server, prefix).await?;
+                let store = axial_store_postgres::PgStore::connect(&url).await?;
+                Ok(App::new(Arc::new(store)))
+            }
+        }
+    }
+
+    async fn open_scratch(&self, n: usize) -> anyhow::Result<(App, Scratch)> {
+        match self {
+            Backend::Sqlite { dir, .. } => {
+                let db = dir.join(format!("scratch-{n}.db"));
+                let store =
+                    axial_store_sqlite::SqliteStore::open(&db.display().to_string()).await?;
+                Ok((App::new(Arc::new(store)), Scratch::File(db)))
+            }
+            Backend::Postgres { server, prefix } => {
+                let name = format!("{prefix}_s{n}");
+                let url = axial_store_postgres::admin::create_database(server, &name).await?;
+                let store = axial_store_postgres::PgStore::connect(&url).await?;
+                Ok((App::new(Arc::new(store)), Scratch::Postgres))
+            }
+        }
+    }
+
+    /// The main database's size on disk.
+    async fn size(&self) -> u64 {
+        match self {
+            Backend::Sqlite { main, .. } => {
+                file_size(main) + file_size(&main.with_extension("db-wal"))
+            }
+            Backend::Postgres { .. } => match self.main_location() {
+                Ok(url) => axial_store_postgres::admin::database_bytes(&url)
+                    .await
+                    .unwrap_or(0),
+                Err(_) => 0,
+            },
+        }
+    }
+
+    /// Removes every database the run made (the main one only if it was
+    /// not asked to be kept).
+    async fn clean_up(&self, scratch: usize) {
+        match self {
+            Backend::Sqlite { dir, .. } => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Backend::Postgres { server, prefix } => {
+                for n in 0..scratch {
+                    let name = format!("{prefix}_s{n}");
+                    if let Err(e) = axial_store_postgres::admin::drop_database(server, &name).await
+                    {
+                        eprintln!("warning: {e}");
+                    }
+                }
+                if let Err(e) = axial_store_postgres::admin::drop_database(server, prefix).await {
+                    eprintln!("warning: {e}");
+                }
+            }
+        }
+    }
+}
+
 /// Everything `axial bench --json` prints.
 #[derive(Serialize)]
 struct Output {
+    /// "sqlite" or "postgres".
+    backend: &'static str,
     report: BenchReport,
     layout: Option<LayoutOut>,
     cli_start: Option<Timing>,
@@ -111,11 +226,27 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         runs: a.runs.max(1),
         heavy_runs: a.heavy_runs.max(1),
     };
-    let dir = std::env::temp_dir().join(format!("axial-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let db = match &a.keep {
-        Some(p) => p.clone(),
-        None => dir.join("bench.db"),
+    let pid = std::process::id();
+    let backend = match &a.postgres {
+        Some(server) => {
+            if a.keep.is_some() {
+                anyhow::bail!("--keep names a SQLite file; it cannot be combined with --postgres");
+            }
+            Backend::Postgres {
+                server: server.clone(),
+                prefix: format!("axial_bench_{pid}"),
+            }
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("axial-bench-{pid}"));
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let main = match &a.keep {
+                Some(p) => p.clone(),
+                None => dir.join("bench.db"),
+            };
+            Backend::Sqlite { dir, main }
+        }
     };
     let bar = if json {
         ProgressBar::hidden()
@@ -134,17 +265,16 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         resettable: false,
     };
     env.resettable = env.reset();
+    let scratch_needed = opts.scratch_needed();
     let result = async {
-        for n in 0..opts.scratch_needed() {
-            let db = dir.join(format!("scratch-{n}.db"));
-            let store = axial_store_sqlite::SqliteStore::open(&db.display().to_string()).await?;
+        for n in 0..scratch_needed {
+            let scratch = backend.open_scratch(n).await?;
             env.scratch
                 .lock()
                 .expect("the scratch list lock is never poisoned")
-                .push((App::new(Arc::new(store)), db));
+                .push(scratch);
         }
-        let store = axial_store_sqlite::SqliteStore::open(&db.display().to_string()).await?;
-        let app = App::new(Arc::new(store));
+        let app = backend.open_main().await?;
         let actor = app.local_user("bench").await?;
         let (_, report) = bench::run(&app, &actor, corpus, opts, &env).await?;
         env.progress("coded layout (server)", 0, 1);
@@ -156,13 +286,28 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         anyhow::Ok((report, layout))
     }
     .await;
-    let db_bytes = file_size(&db) + file_size(&db.with_extension("db-wal"));
-    let startup = cli_startup(&db, opts.runs.max(10));
-    let _ = std::fs::remove_dir_all(&dir);
+    // Close the scratch databases still open before dropping them.
+    let unused: Vec<(App, Scratch)> = std::mem::take(
+        &mut *env
+            .scratch
+            .lock()
+            .expect("the scratch list lock is never poisoned"),
+    );
+    for (app, _) in &unused {
+        app.store().close().await;
+    }
+    let db_bytes = backend.size().await;
+    let startup = match backend.main_location() {
+        Ok(db) if result.is_ok() => cli_startup(&db, opts.runs.max(10)),
+        Ok(_) => Err(anyhow::anyhow!("the benchmark failed")),
+        Err(e) => Err(e),
+    };
+    backend.clean_up(scratch_needed).await;
     let (report, layout) = result?;
     // The whole run's peak is only known when the peak was never reset.
     let peak = (!env.resettable).then(peak_rss_mib).flatten();
     let out = Output {
+        backend: backend.name(),
         layout: Some(LayoutOut {
             chars: layout.chars,
             codings: layout.codings,
@@ -274,20 +419,24 @@ fn print_table(out: &Output, startup_error: Option<anyhow::Error>) {
         (None, Some(e)) => println!("{:<12} not measured ({e})", "cli_start"),
         (None, None) => {}
     }
-    println!("database size: {:.1} MB", out.database_bytes as f64 / 1e6);
+    println!(
+        "database size ({}): {:.1} MB",
+        out.backend,
+        out.database_bytes as f64 / 1e6
+    );
     if let Some(p) = out.peak_rss_mib {
         println!("peak resident memory of the run: {p:.0} MiB");
     }
 }
 
 /// Time from starting `axial project list` to its exit, over `runs` runs.
-fn cli_startup(db: &Path, runs: usize) -> anyhow::Result<Timing> {
+fn cli_startup(db: &str, runs: usize) -> anyhow::Result<Timing> {
     let exe = std::env::current_exe()?;
     let mut ds: Vec<Duration> = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
         let out = Command::new(&exe)
-            .args(["--db", &db.display().to_string(), "project", "list"])
+            .args(["--db", db, "project", "list"])
             // Start-up, not the daily backup of a database of gigabytes.
             .env("AXIAL_NO_AUTO_BACKUP", "1")
             .output()?;

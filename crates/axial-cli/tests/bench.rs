@@ -1,5 +1,7 @@
-//! `axial bench` end to end: the demo corpus, once, as JSON. Only the shape
-//! and the counts are checked (timings are never judged by tests).
+//! `axial bench` end to end: the demo corpus, as JSON, on SQLite files or
+//! (with `AXIAL_TEST_BACKEND=postgres`) in databases it creates on the test
+//! server and drops afterwards. Only the shape and the counts are checked
+//! (timings are never judged by tests).
 
 mod common;
 
@@ -7,11 +9,10 @@ use common::Env;
 
 #[test]
 fn bench_reports_every_operation_of_the_demo_corpus_as_json() {
-    if common::skip_on_postgres("axial bench always uses temporary SQLite databases") {
-        return;
-    }
     let env = Env::new();
-    let v = env.json(&[
+    let server =
+        common::on_postgres().then(|| std::env::var("AXIAL_TEST_PG").expect("AXIAL_TEST_PG"));
+    let mut args = vec![
         "bench",
         "--corpus",
         "demo",
@@ -19,7 +20,29 @@ fn bench_reports_every_operation_of_the_demo_corpus_as_json() {
         "2",
         "--heavy-runs",
         "2",
-    ]);
+    ];
+    if let Some(url) = &server {
+        args.extend(["--postgres", url.as_str()]);
+    }
+    let v = env.json(&args);
+    assert_eq!(
+        v["backend"],
+        if server.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    );
+    if let Some(url) = &server {
+        // Every database the run created is gone again.
+        let out = std::process::Command::new("psql")
+            .args([url.as_str(), "-Atc", "SELECT datname FROM pg_database"])
+            .output()
+            .expect("psql runs");
+        let names = String::from_utf8_lossy(&out.stdout);
+        let prefix = "axial_bench_";
+        assert!(!names.contains(prefix), "left behind: {names}");
+    }
     let r = &v["report"];
     assert_eq!(r["corpus"], "demo");
     assert_eq!(r["sources"], 83, "the demo study's sources");
@@ -76,4 +99,34 @@ fn bench_refuses_an_unknown_corpus() {
     let env = Env::new();
     let err = env.fails(&["bench", "--corpus", "w9"]);
     assert!(err.contains("demo") && err.contains("w3"), "{err}");
+}
+
+#[test]
+fn bench_on_postgres_explains_a_server_it_cannot_reach() {
+    let env = Env::new();
+    // Port 1 on loopback: nothing listens there.
+    let err = env.fails(&[
+        "bench",
+        "--corpus",
+        "demo",
+        "--postgres",
+        "postgres://nobody@127.0.0.1:1/postgres",
+    ]);
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+}
+
+#[test]
+fn bench_refuses_keep_with_postgres() {
+    let env = Env::new();
+    let err = env.fails(&[
+        "bench",
+        "--keep",
+        "b.db",
+        "--postgres",
+        "postgres://u@127.0.0.1:1/postgres",
+    ]);
+    assert!(
+        err.contains("--keep") && err.contains("--postgres"),
+        "{err}"
+    );
 }

@@ -54,6 +54,7 @@ use sqlx::{Connection, Postgres};
 
 use axial_store::codec;
 mod account;
+pub mod admin;
 mod error;
 pub mod migrate;
 mod read;
