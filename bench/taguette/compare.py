@@ -440,10 +440,38 @@ def drive(server, corpus, tag_names, hls, runs, say):
     # (heap, stacks) and mapped files (the program's code and libraries).
     fig["rss_anon_kib"] = status_kib(server.pid, "RssAnon")
     fig["rss_file_kib"] = status_kib(server.pid, "RssFile")
+    if isinstance(server, Axial):
+        fig["http_floor"] = request_floor(server.c, len(hls))
     fig["requests"] = server.c.requests
     say("%s: segments %d, document codings %d, export %d bytes, peak RSS %s KiB"
         % (server.name, fig["segments_n"], fig["document_n"], size, fig["hwm_kib"]))
     return fig
+
+
+def request_floor(client, n):
+    """Mean time of one request that does no database work (a static file of
+    the server), through the same client: the HTTP part of every request."""
+    t0 = time.perf_counter()
+    for _ in range(n):
+        client.request("GET", "/favicon.ico")
+    return (time.perf_counter() - t0) / n
+
+
+def fsync_floor(folder, n=2000):
+    """Mean time of a 4 KiB write plus fsync in `folder` (where the databases
+    are): the least one durable commit costs on this disk."""
+    path = os.path.join(folder, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        block = b"x" * 4096
+        t0 = time.perf_counter()
+        for _ in range(n):
+            os.write(fd, block)
+            os.fsync(fd)
+        return (time.perf_counter() - t0) / n
+    finally:
+        os.close(fd)
+        os.remove(path)
 
 
 def fmt_s(x):
@@ -489,6 +517,17 @@ def report(args, hls, tg, ax):
     if th and ah:
         out.append("| server peak resident memory (VmHWM) | %.0f MiB | %.0f MiB | %.0f%% of Taguette |"
                    % (th / 1024, ah / 1024, 100.0 * ah / th))
+    if ax.get("http_floor") and ax.get("fsync_floor"):
+        n = len(hls)
+        floor = n * (ax["http_floor"] + ax["fsync_floor"])
+        out.append("")
+        out.append("Floors measured in this run: a request that does no database work (a static file, "
+                   "same client, same connection) takes %.2f ms; a 4 KiB write plus fsync on this disk "
+                   "%.2f ms. %d sequential requests that each end in a durable commit therefore take at "
+                   "least %s here, which bounds the apply ratio at %.0f× for any server; Axial took "
+                   "%.2f ms per coding request (%.2f ms above the two floors)."
+                   % (ax["http_floor"] * 1e3, ax["fsync_floor"] * 1e3, n, fmt_s(floor), tg["apply"] / floor,
+                      ax["apply"] / n * 1e3, (ax["apply"] / n - ax["http_floor"] - ax["fsync_floor"]) * 1e3))
     out.append("")
     for name, f in (("Taguette", tg), ("Axial", ax)):
         out.append("%s peak resident memory after each phase: %s." % (name, ", ".join(
@@ -554,6 +593,7 @@ def main():
                              "the offsets were not applied at the same places"
                              % (ftg["segments_n"], fax["segments_n"], diff))
         say("check: both servers return the same %d segment texts for the busy code" % ftg["segments_n"])
+        fax["fsync_floor"] = fsync_floor(work)
         md = report(args, hls, ftg, fax)
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as f:
