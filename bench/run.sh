@@ -79,24 +79,31 @@ for c in $corpora; do
     fi
 done
 
+pgurl=""
 if [ -n "${AXIAL_BENCH_PG:-}" ]; then
     pgurl=$AXIAL_BENCH_PG
 else
     echo "== starting a throwaway PostgreSQL cluster (scripts/pg.sh)"
-    eval "$(bash scripts/pg.sh start)"
-    pg_started=1
-    pgurl=$AXIAL_TEST_PG
+    if pgenv=$(bash scripts/pg.sh start); then
+        eval "$pgenv"
+        pg_started=1
+        pgurl=$AXIAL_TEST_PG
+    else
+        echo "no PostgreSQL cluster could be started (above); the report will have no PostgreSQL table" >&2
+    fi
 fi
-pgversion=$(psql "$pgurl" -Atc "SHOW server_version" 2>/dev/null | cut -d' ' -f1 || true)
-echo "== axial bench --corpus $pgcorpus --postgres (runs $runs, heavy $heavy)"
-if ! "$bin" --json bench --corpus "$pgcorpus" --runs "$runs" --heavy-runs "$heavy" \
-    --postgres "$pgurl" >"$out/$pgcorpus-postgres.json" 2>"$out/$pgcorpus-postgres.err"; then
-    echo "axial bench --corpus $pgcorpus --postgres failed:" >&2
-    cat "$out/$pgcorpus-postgres.err" >&2
-    exit 1
+if [ -n "$pgurl" ]; then
+    pgversion=$(psql "$pgurl" -Atc "SHOW server_version" 2>/dev/null | cut -d' ' -f1 || true)
+    echo "== axial bench --corpus $pgcorpus --postgres (runs $runs, heavy $heavy)"
+    if ! "$bin" --json bench --corpus "$pgcorpus" --runs "$runs" --heavy-runs "$heavy" \
+        --postgres "$pgurl" >"$out/$pgcorpus-postgres.json" 2>"$out/$pgcorpus-postgres.err"; then
+        echo "axial bench --corpus $pgcorpus --postgres failed:" >&2
+        cat "$out/$pgcorpus-postgres.err" >&2
+        exit 1
+    fi
+    stop_pg
+    pg_started=0
 fi
-stop_pg
-pg_started=0
 
 echo "== bench/taguette/run.sh $tflag"
 # shellcheck disable=SC2086 # $tflag is empty or one flag
