@@ -179,10 +179,24 @@ pub enum ProjectCmd {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "REFI-QDA exchange files: `axial import qdpx FILE` brings in a whole \
+project (.qdpx or .qde) as a new project, `axial import qdc FILE` merges a codebook (.qdc or \
+CSV) into the project; both take --dry-run, and qdpx takes --name."
+)]
 pub struct ImportArgs {
-    /// Files or folders (folders are read recursively)
+    /// Files or folders (folders are read recursively); or `qdpx FILE` /
+    /// `qdc FILE` for a REFI-QDA project or codebook
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// With `qdpx` or `qdc`: read and check everything and print the loss
+    /// report, but write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With `qdpx`: the new project's name (default: the name in the file;
+    /// made unique)
+    #[arg(long)]
+    pub name: Option<String>,
     /// Put every imported source in this case
     #[arg(long, conflicts_with = "case_from")]
     pub case: Option<String>,

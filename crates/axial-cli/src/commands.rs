@@ -100,12 +100,21 @@ async fn dispatch(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
     };
     match &cli.command {
         Command::Project(cmd) => project_cmd(&app, &actor, cmd, json).await?,
-        Command::Import(a) => {
-            let p = project(&app).await?;
-            if !crate::import::run(&app, &actor, &p, a, json).await? {
-                return Ok(ExitCode::from(1));
+        Command::Import(a) => match crate::exchange::import_form(a)? {
+            Some(crate::exchange::ImportForm::Project(args)) => {
+                crate::exchange::import_project(&app, &actor, &args, json).await?
             }
-        }
+            Some(crate::exchange::ImportForm::Codebook(args)) => {
+                crate::exchange::import_codebook(&app, &actor, &project(&app).await?, &args, json)
+                    .await?
+            }
+            None => {
+                let p = project(&app).await?;
+                if !crate::import::run(&app, &actor, &p, a, json).await? {
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        },
         Command::Export(cmd) => {
             crate::exchange::export(&app, &project(&app).await?, cmd, json).await?
         }

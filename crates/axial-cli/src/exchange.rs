@@ -1,5 +1,6 @@
-//! `axial export qdpx|qdc FILE`, `axial import-project FILE` and
-//! `axial import-codebook FILE`: REFI-QDA exchange from the command line.
+//! `axial export qdpx|qdc FILE` and `axial import qdpx|qdc FILE` (also
+//! spelled `axial import-project FILE` and `axial import-codebook FILE`):
+//! REFI-QDA exchange from the command line.
 //!
 //! Reads and writes the files, shows a spinner while the app works, and
 //! prints the loss report (or the whole outcome as JSON with `--json`). The
@@ -54,6 +55,67 @@ pub struct ImportCodebookArgs {
     /// Read and check everything and print the report, but write nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// What `axial import` was asked for when its first argument names a
+/// REFI-QDA format.
+pub enum ImportForm {
+    /// `axial import qdpx FILE`: the same as `axial import-project FILE`.
+    Project(ImportProjectArgs),
+    /// `axial import qdc FILE`: the same as `axial import-codebook FILE`.
+    Codebook(ImportCodebookArgs),
+}
+
+/// Reads `axial import qdpx FILE` and `axial import qdc FILE` (the keyword
+/// in any case) out of the import arguments; `None` for a plain import of
+/// files. A file or folder that is really called `qdpx` or `qdc` is
+/// imported as such. Refuses `--dry-run` and `--name` on plain imports.
+pub fn import_form(a: &crate::args::ImportArgs) -> anyhow::Result<Option<ImportForm>> {
+    let keyword = a
+        .paths
+        .first()
+        .and_then(|p| p.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|k| (k == "qdpx" || k == "qdc") && !a.paths[0].exists());
+    let Some(keyword) = keyword else {
+        if a.dry_run || a.name.is_some() {
+            anyhow::bail!(
+                "--dry-run and --name go with `axial import qdpx FILE` (a REFI-QDA project) or `axial import qdc FILE` (a codebook); plain imports of files take neither"
+            );
+        }
+        return Ok(None);
+    };
+    let [_, file] = a.paths.as_slice() else {
+        anyhow::bail!("give one file after `{keyword}`: axial import {keyword} FILE");
+    };
+    let plain = a.case.is_some()
+        || a.case_from.is_some()
+        || a.attributes.is_some()
+        || a.survey
+        || a.case_column.is_some()
+        || !a.attribute_columns.is_empty()
+        || !a.text_columns.is_empty();
+    if plain {
+        anyhow::bail!(
+            "`axial import {keyword}` takes only --dry-run{}; the case and survey options are for importing documents",
+            if keyword == "qdpx" { " and --name" } else { "" }
+        );
+    }
+    Ok(Some(if keyword == "qdpx" {
+        ImportForm::Project(ImportProjectArgs {
+            file: file.clone(),
+            name: a.name.clone(),
+            dry_run: a.dry_run,
+        })
+    } else {
+        if a.name.is_some() {
+            anyhow::bail!("--name names a new project: it goes with `axial import qdpx FILE`");
+        }
+        ImportForm::Codebook(ImportCodebookArgs {
+            file: file.clone(),
+            dry_run: a.dry_run,
+        })
+    }))
 }
 
 fn spinner(json: bool, msg: &str) -> ProgressBar {

@@ -272,3 +272,55 @@ fn hostile_archives_and_dry_runs_change_nothing() {
         "{history}"
     );
 }
+
+/// `axial import qdpx FILE` and `axial import qdc FILE`, as the export
+/// commands are spelled, do what `import-project` and `import-codebook` do.
+#[test]
+fn import_takes_the_format_keyword_like_export() {
+    let env = Env::new();
+    env.ok(&["demo"]);
+    env.ok(&["export", "qdpx", "a.qdpx"]);
+    env.ok(&["export", "qdc", "codes.qdc"]);
+    let codes = env.json(&["stats"])["codes"].as_u64().expect("codes");
+
+    let other = env.second_db("other.db");
+    let dry = env.ok(&["--db", &other, "import", "qdpx", "a.qdpx", "--dry-run"]);
+    assert!(dry.contains("dry run: would import"), "{dry}");
+    assert!(env
+        .json(&["--db", &other, "project", "list"])
+        .as_array()
+        .is_some_and(|a| a.is_empty()));
+    let out = env.ok(&["--db", &other, "import", "QDPX", "a.qdpx", "--name", "copy"]);
+    assert!(out.contains("imported project 'copy'"), "{out}");
+    assert!(out.contains("loss report:"), "{out}");
+    let (a, b) = (counts(&env, &env.db()), counts(&env, &other));
+    for k in [
+        "sources",
+        "codes",
+        "codings",
+        "memos",
+        "cases",
+        "variables",
+        "sets",
+    ] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+
+    let cb = env.second_db("cb.db");
+    env.ok(&["--db", &cb, "project", "new", "fresh"]);
+    let r = env.json(&["--db", &cb, "import", "qdc", "codes.qdc"]);
+    assert_eq!(r["codes_added"].as_u64(), Some(codes), "{r}");
+
+    // Wrong shapes are refused with what to write instead.
+    let err = env.fails(&["import", "qdpx"]);
+    assert!(err.contains("axial import qdpx FILE"), "{err}");
+    let err = env.fails(&["import", "qdpx", "a.qdpx", "b.qdpx"]);
+    assert!(err.contains("one file"), "{err}");
+    let err = env.fails(&["import", "qdc", "codes.qdc", "--name", "x"]);
+    assert!(err.contains("--name"), "{err}");
+    let err = env.fails(&["import", "qdpx", "a.qdpx", "--survey"]);
+    assert!(err.contains("--dry-run"), "{err}");
+    std::fs::write(env.file("note.txt"), "A short note.\n").expect("write");
+    let err = env.fails(&["import", "note.txt", "--dry-run"]);
+    assert!(err.contains("axial import qdpx FILE"), "{err}");
+}
