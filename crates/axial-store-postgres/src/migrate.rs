@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "records_accounts",
         include_str!("../migrations/0002_records_accounts.sql"),
     ),
+    (3, "lz4", include_str!("../migrations/0003_lz4.sql")),
 ];
 
 /// The advisory-lock key held while migrating ("axialmig" in ASCII).

@@ -126,15 +126,20 @@ pub(crate) async fn commit(conn: &mut PgConnection, cs: &ChangeSet) -> Result<Ch
 }
 
 /// Applies ops in order, running like inserts and deletes as multi-row
-/// statements.
+/// statements. Within a run of consecutive inserts (or deletes) the ops are
+/// grouped by kind first ([`axial_store::order::batch_order`]), so a
+/// survey's 200,000 interleaved case, value and source inserts become
+/// multi-row statements rather than one statement each; updates are never
+/// moved, and the log keeps the order the change set gave.
 async fn apply_ops(conn: &mut PgConnection, ops: &[Op]) -> Result<(), Fault> {
-    let mut rest = ops;
+    let ordered = axial_store::order::batch_order(ops);
+    let mut rest = &ordered[..];
     while !rest.is_empty() {
         let n = batchable_run(rest);
         if n >= 2 {
             apply_batch(conn, &rest[..n]).await?;
         } else {
-            apply(conn, &rest[0]).await?;
+            apply(conn, rest[0]).await?;
         }
         rest = &rest[n.max(1)..];
     }
@@ -232,23 +237,53 @@ async fn purge_texts(conn: &mut PgConnection, hashes: &[ContentHash]) -> Result<
     Ok(())
 }
 
+/// Most bytes of text one statement of [`store_texts`] carries.
+const TEXT_CHUNK_BYTES: usize = 16 << 20;
+
+/// Stores texts not stored yet, many per statement (as arrays through
+/// `UNNEST`, up to [`TEXT_CHUNK_BYTES`] each): an imported project's
+/// thousand texts are a few statements rather than a thousand round trips.
 async fn store_texts(
     conn: &mut PgConnection,
     texts: &[(ContentHash, Arc<str>)],
 ) -> Result<(), Fault> {
-    for (hash, text) in texts {
-        let len = i64::try_from(text.chars().count()).map_err(|_| StoreError::Constraint {
-            message: format!("the text with hash {hash} is too long"),
-        })?;
+    let mut seen = std::collections::HashSet::new();
+    let mut rest: Vec<&(ContentHash, Arc<str>)> =
+        texts.iter().filter(|(h, _)| seen.insert(*h)).collect();
+    while !rest.is_empty() {
+        let mut bytes = 0;
+        let n = rest
+            .iter()
+            .take_while(|(_, t)| {
+                bytes += t.len();
+                bytes <= TEXT_CHUNK_BYTES
+            })
+            .count()
+            .max(1);
+        let (mut hashes, mut bodies, mut lens) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for (hash, text) in &rest[..n] {
+            let len = i64::try_from(text.chars().count()).map_err(|_| StoreError::Constraint {
+                message: format!("the text with hash {hash} is too long"),
+            })?;
+            hashes.push(hash.to_string());
+            bodies.push(&**text);
+            lens.push(len);
+        }
         sqlx::query(
-            "INSERT INTO source_texts (hash, text, char_len) VALUES ($1, $2, $3) \
+            "INSERT INTO source_texts (hash, text, char_len) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[]) \
              ON CONFLICT (hash) DO NOTHING",
         )
-        .bind(hash.to_string())
-        .bind(&**text)
-        .bind(len)
+        .bind(hashes)
+        .bind(bodies)
+        .bind(lens)
         .execute(&mut *conn)
         .await?;
+        rest.drain(..n);
     }
     Ok(())
 }
@@ -326,7 +361,7 @@ const BATCH_ROWS: usize = 5000;
 /// How many ops at the start of `ops` can run as one multi-row statement:
 /// inserts (or deletes) of the same kind, except memos, whose links are
 /// written separately.
-fn batchable_run(ops: &[Op]) -> usize {
+fn batchable_run(ops: &[&Op]) -> usize {
     let key = |op: &Op| match op {
         Op::Insert { after } if after.kind() != EntityKind::Memo => {
             Some((Verb::Insert, after.kind()))
@@ -334,7 +369,7 @@ fn batchable_run(ops: &[Op]) -> usize {
         Op::Delete { before } => Some((Verb::Delete, before.kind())),
         _ => None,
     };
-    match ops.first().and_then(key) {
+    match ops.first().and_then(|op| key(op)) {
         None => 0,
         Some(first) => ops
             .iter()
@@ -397,7 +432,7 @@ impl Column {
 /// statement fails or touches fewer rows than it should, the savepoint is
 /// rolled back and the ops run one at a time, which finds and words the
 /// failing op exactly as a lone op would.
-async fn apply_batch(conn: &mut PgConnection, ops: &[Op]) -> Result<(), Fault> {
+async fn apply_batch(conn: &mut PgConnection, ops: &[&Op]) -> Result<(), Fault> {
     let first = ops[0].entity().kind();
     let t = table::table(first);
     let inserting = matches!(ops[0], Op::Insert { .. });

@@ -188,65 +188,23 @@ pub(crate) async fn commit_one_insert(
 
 /// Applies ops in order, running like inserts and deletes as multi-row
 /// statements. Within a run of consecutive inserts (or deletes) the ops are
-/// grouped by kind first (see [`insert_rank`]), so a survey's 200,000
-/// interleaved case, value and source inserts become multi-row statements
-/// rather than one statement each; updates are never moved, and the log
-/// keeps the order the change set gave.
+/// grouped by kind first ([`axial_store::order::batch_order`]), so a
+/// survey's 200,000 interleaved case, value and source inserts become
+/// multi-row statements rather than one statement each; updates are never
+/// moved, and the log keeps the order the change set gave.
 async fn apply_ops(conn: &mut SqliteConnection, ops: &[Op]) -> Result<(), Fault> {
-    let verb = |op: &Op| match op {
-        Op::Insert { .. } => Verb::Insert,
-        Op::Update { .. } => Verb::Update,
-        Op::Delete { .. } => Verb::Delete,
-    };
-    let mut start = 0;
-    while start < ops.len() {
-        let v = verb(&ops[start]);
-        let end = start + ops[start..].iter().take_while(|op| verb(op) == v).count();
-        let mut run: Vec<&Op> = ops[start..end].iter().collect();
-        // Stable sorts: ops of one kind keep their order (a parent code
-        // before its children, or after them when deleting).
-        match v {
-            Verb::Insert => run.sort_by_key(|op| insert_rank(op.entity().kind())),
-            Verb::Delete => {
-                run.sort_by_key(|op| std::cmp::Reverse(insert_rank(op.entity().kind())))
-            }
-            Verb::Update => {}
+    let ordered = axial_store::order::batch_order(ops);
+    let mut rest = &ordered[..];
+    while !rest.is_empty() {
+        let n = batchable_run(rest);
+        if n >= 2 {
+            apply_batch(conn, &rest[..n]).await?;
+        } else {
+            apply(conn, rest[0]).await?;
         }
-        let mut rest = &run[..];
-        while !rest.is_empty() {
-            let n = batchable_run(rest);
-            if n >= 2 {
-                apply_batch(conn, &rest[..n]).await?;
-            } else {
-                apply(conn, rest[0]).await?;
-            }
-            rest = &rest[n.max(1)..];
-        }
-        start = end;
+        rest = &rest[n.max(1)..];
     }
     Ok(())
-}
-
-/// The order in which inserts of each kind can go, whatever the change set
-/// interleaves: everything a foreign key of the schema points to comes
-/// first (a project before what is in it, sources and codes before their
-/// codings). Deletes go in the reverse order. Kinds no key points to only
-/// need the project.
-fn insert_rank(kind: EntityKind) -> u8 {
-    match kind {
-        EntityKind::User => 0,
-        EntityKind::Project => 1,
-        EntityKind::Case => 2,
-        EntityKind::Variable => 3,
-        EntityKind::Source => 4,
-        EntityKind::Value => 5,
-        EntityKind::Code => 6,
-        EntityKind::Coding => 7,
-        EntityKind::Memo => 8,
-        EntityKind::Set => 9,
-        EntityKind::Relation => 10,
-        EntityKind::Record => 11,
-    }
 }
 
 /// Loads a whole database dump into an empty database (the caller owns

@@ -83,6 +83,7 @@ suite!(
     accounts_and_sessions,
     scrub_rewrites_the_log_and_purges_texts,
     a_dump_loads_into_an_empty_store_only,
+    interleaved_inserts_commit_and_undo,
 );
 
 /// Runs every conformance test against a fresh store from `make`; after all
@@ -2603,6 +2604,64 @@ pub async fn a_dump_loads_into_an_empty_store_only(store: &dyn Store) {
     let err = store.load_dump(&dump).await.expect_err("not empty");
     assert!(matches!(err, StoreError::Constraint { .. }), "{err:?}");
     assert_eq!(store.cases(p).await.expect("cases").len(), 1);
+}
+
+/// A survey's change interleaves case, value and source inserts row by row
+/// (a variable first, then per row a case, its value and its answer). The
+/// store may group them by kind to write them in bulk, but everything lands,
+/// the log keeps the given order, and the undo (interleaved deletes in
+/// reverse) goes through.
+pub async fn interleaved_inserts_commit_and_undo(store: &dyn Store) {
+    let f = setup(store, "survey").await;
+    let var = new_variable(f.p(), "group", VariableKind::Text);
+    let mut cs = f.change(
+        Action::SourceImport,
+        vec![Op::insert(Entity::Variable(var.clone()))],
+    );
+    let (_, text) = new_source(f.p(), "answer", "an answer to the open question", f.u());
+    cs.texts.push(text);
+    for i in 0..250 {
+        let case = new_case(f.p(), &format!("R{i:03}"));
+        let (mut source, _) = new_source(
+            f.p(),
+            &format!("answer {i:03}"),
+            "an answer to the open question",
+            f.u(),
+        );
+        source.case = Some(case.id);
+        let value = new_value(
+            f.p(),
+            var.id,
+            Subject::Case(case.id),
+            Value::Text(format!("g{}", i % 3)),
+        );
+        cs.ops.push(Op::insert(Entity::Case(case)));
+        cs.ops.push(Op::insert(Entity::Value(value)));
+        cs.ops.push(Op::insert(Entity::Source(source)));
+    }
+    let given = cs.ops.clone();
+    let done = commit_ok(store, cs).await;
+    assert_eq!(
+        done.ops, given,
+        "the committed change keeps the given order"
+    );
+    assert_eq!(store.cases(f.p()).await.expect("cases").len(), 250);
+    assert_eq!(store.sources(f.p()).await.expect("sources").len(), 250);
+    assert_eq!(store.values(f.p()).await.expect("values").len(), 250);
+    let logged = store
+        .history(&HistoryQuery {
+            project: Some(f.p()),
+            author: None,
+            before: None,
+            limit: 1,
+        })
+        .await
+        .expect("history");
+    assert_eq!(logged[0].ops, given, "the log keeps the given order");
+    commit_ok(store, done.inverse(f.u(), Action::Undo, "undo the survey")).await;
+    assert!(store.sources(f.p()).await.expect("sources").is_empty());
+    assert!(store.cases(f.p()).await.expect("cases").is_empty());
+    assert!(store.values(f.p()).await.expect("values").is_empty());
 }
 
 #[cfg(test)]

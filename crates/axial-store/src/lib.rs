@@ -22,6 +22,7 @@ use axial_core::{
 
 pub mod codec;
 pub mod conformance;
+pub mod order;
 
 /// Everything that can go wrong in a store, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
