@@ -103,6 +103,8 @@ enum Backend {
         server: String,
         /// Prefix of every database this run creates.
         prefix: String,
+        /// The databases created so far, dropped at the end.
+        created: Mutex<Vec<String>>,
     },
 }
 
@@ -118,7 +120,7 @@ impl Backend {
     fn main_location(&self) -> anyhow::Result<String> {
         Ok(match self {
             Backend::Sqlite { main, .. } => main.display().to_string(),
-            Backend::Postgres { server, prefix } => {
+            Backend::Postgres { server, prefix, .. } => {
                 axial_store_postgres::admin::url_with_database(server, prefix)?
             }
         })
@@ -131,8 +133,8 @@ impl Backend {
                     axial_store_sqlite::SqliteStore::open(&main.display().to_string()).await?;
                 Ok(App::new(Arc::new(store)))
             }
-            Backend::Postgres { server, prefix } => {
-                let url = axial_store_postgres::admin::create_database(server, prefix).await?;
+            Backend::Postgres { prefix, .. } => {
+                let url = self.create(prefix).await?;
                 let store = axial_store_postgres::PgStore::connect(&url).await?;
                 Ok(App::new(Arc::new(store)))
             }
@@ -147,9 +149,8 @@ impl Backend {
                     axial_store_sqlite::SqliteStore::open(&db.display().to_string()).await?;
                 Ok((App::new(Arc::new(store)), Scratch::File(db)))
             }
-            Backend::Postgres { server, prefix } => {
-                let name = format!("{prefix}_s{n}");
-                let url = axial_store_postgres::admin::create_database(server, &name).await?;
+            Backend::Postgres { prefix, .. } => {
+                let url = self.create(&format!("{prefix}_s{n}")).await?;
                 let store = axial_store_postgres::PgStore::connect(&url).await?;
                 Ok((App::new(Arc::new(store)), Scratch::Postgres))
             }
@@ -171,23 +172,42 @@ impl Backend {
         }
     }
 
-    /// Removes every database the run made (the main one only if it was
-    /// not asked to be kept).
-    async fn clean_up(&self, scratch: usize) {
+    /// Creates a database on the PostgreSQL server and remembers it for
+    /// [`Backend::clean_up`]; returns its URL.
+    async fn create(&self, name: &str) -> anyhow::Result<String> {
+        let Backend::Postgres {
+            server, created, ..
+        } = self
+        else {
+            anyhow::bail!("only a PostgreSQL run creates databases");
+        };
+        let url = axial_store_postgres::admin::create_database(server, name).await?;
+        created
+            .lock()
+            .expect("the created list lock is never poisoned")
+            .push(name.to_string());
+        Ok(url)
+    }
+
+    /// Removes every database the run made (a `--keep` file stays).
+    async fn clean_up(&self) {
         match self {
             Backend::Sqlite { dir, .. } => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Backend::Postgres { server, prefix } => {
-                for n in 0..scratch {
-                    let name = format!("{prefix}_s{n}");
+            Backend::Postgres {
+                server, created, ..
+            } => {
+                let names = std::mem::take(
+                    &mut *created
+                        .lock()
+                        .expect("the created list lock is never poisoned"),
+                );
+                for name in names {
                     if let Err(e) = axial_store_postgres::admin::drop_database(server, &name).await
                     {
                         eprintln!("warning: {e}");
                     }
-                }
-                if let Err(e) = axial_store_postgres::admin::drop_database(server, prefix).await {
-                    eprintln!("warning: {e}");
                 }
             }
         }
@@ -235,6 +255,7 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
             Backend::Postgres {
                 server: server.clone(),
                 prefix: format!("axial_bench_{pid}"),
+                created: Mutex::new(Vec::new()),
             }
         }
         None => {
@@ -302,7 +323,7 @@ pub async fn run(a: &BenchArgs, json: bool) -> anyhow::Result<()> {
         Ok(_) => Err(anyhow::anyhow!("the benchmark failed")),
         Err(e) => Err(e),
     };
-    backend.clean_up(scratch_needed).await;
+    backend.clean_up().await;
     let (report, layout) = result?;
     // The whole run's peak is only known when the peak was never reset.
     let peak = (!env.resettable).then(peak_rss_mib).flatten();
