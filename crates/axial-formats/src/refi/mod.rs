@@ -220,7 +220,7 @@ pub fn write_qdpx<W: Write + Seek>(b: &Bundle, w: W) -> Result<(), RefiError> {
 /// source's text once, in order, after `project.qde` was written. The
 /// bundle is checked before anything is written. Gives back the writer.
 pub fn write_qdpx_streamed<W, F, T>(
-    mut b: Bundle,
+    b: Bundle,
     facts: &HashMap<SourceId, TextFacts>,
     texts: F,
     w: W,
@@ -230,9 +230,7 @@ where
     F: FnMut(&Source) -> Result<T, RefiError>,
     T: AsRef<str>,
 {
-    b.texts.clear();
-    b.canonicalize();
-    export::check(&b, facts)?;
+    let b = checked(b, facts)?;
     archive::write(zip::ZipWriter::new(w), &b, facts, texts)
 }
 
@@ -241,7 +239,7 @@ where
 /// descriptors), which every ZIP reader accepts. The same inputs always
 /// give the same bytes.
 pub fn write_qdpx_to_stream<W, F, T>(
-    mut b: Bundle,
+    b: Bundle,
     facts: &HashMap<SourceId, TextFacts>,
     texts: F,
     w: W,
@@ -251,10 +249,17 @@ where
     F: FnMut(&Source) -> Result<T, RefiError>,
     T: AsRef<str>,
 {
+    let b = checked(b, facts)?;
+    archive::write(zip::ZipWriter::new_stream(w), &b, facts, texts).map(|s| s.into_inner())
+}
+
+/// The bundle an archive is written from: without texts, in canonical
+/// order, checked against the texts' facts before anything is written.
+fn checked(mut b: Bundle, facts: &HashMap<SourceId, TextFacts>) -> Result<Bundle, RefiError> {
     b.texts.clear();
     b.canonicalize();
     export::check(&b, facts)?;
-    archive::write(zip::ZipWriter::new_stream(w), &b, facts, texts).map(|s| s.into_inner())
+    Ok(b)
 }
 
 /// The `project.qde` XML of a bundle (source texts are referenced, not included).
